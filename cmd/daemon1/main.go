@@ -1,0 +1,100 @@
+// Command daemon1 is Geometry OS's request daemon. See README.md.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/geometryos/daemon1/api"
+	"github.com/geometryos/daemon1/server"
+)
+
+type config struct {
+	engine       string
+	drainTimeout time.Duration
+	server       server.Options
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	d := server.DefaultLimits
+	lim := &c.server.Limits
+	fs := flag.NewFlagSet("daemon1", flag.ContinueOnError)
+	fs.StringVar(&c.server.Addr, "listen", "127.0.0.1:8080", "`host:port` to serve HTTP and the binary protocol on")
+	fs.StringVar(&c.engine, "engine", "gnet", "`engine`: gnet (the event loop) or fasthttp (fasthttp.Server, the baseline)")
+	fs.IntVar(&c.server.Loops, "loops", 0, "event loops (gnet); 0 means one per CPU")
+	fs.BoolVar(&c.server.ReusePort, "reuseport", false, "bind with SO_REUSEPORT so several processes can share the port (gnet)")
+	fs.IntVar(&c.server.Workers, "workers", 256, "worker goroutines for routes that may block")
+	fs.DurationVar(&c.server.Budget, "budget", 10*time.Millisecond, "time budget of each request, from its last byte")
+	fs.Int64Var(&lim.MaxBodyBytes, "max-body", d.MaxBodyBytes, "largest request body in bytes (413 beyond)")
+	fs.IntVar(&lim.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "largest request line and header block in bytes (431 beyond)")
+	fs.IntVar(&lim.MaxHeaderFields, "max-header-fields", d.MaxHeaderFields, "most header fields in a request (431 beyond)")
+	fs.IntVar(&lim.MaxTargetBytes, "max-target", d.MaxTargetBytes, "longest request target in bytes (414 beyond)")
+	fs.DurationVar(&lim.HeaderTimeout, "header-timeout", d.HeaderTimeout, "time to send a whole header block, from its first byte (408 after)")
+	fs.DurationVar(&lim.BodyTimeout, "body-timeout", d.BodyTimeout, "time to send a body, from the end of its header block (408 after)")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", d.IdleTimeout, "time an idle keep-alive connection stays open")
+	fs.DurationVar(&lim.WriteTimeout, "write-timeout", d.WriteTimeout, "time a client may leave responses unread before it is closed")
+	fs.IntVar(&lim.MaxPipeline, "max-pipeline", d.MaxPipeline, "requests of one connection in progress before it stops being read")
+	fs.IntVar(&lim.MaxPendingOutput, "max-pending-output", d.MaxPendingOutput, "unsent bytes of one connection before it stops being read")
+	fs.IntVar(&lim.MaxInFlight, "max-inflight", d.MaxInFlight, "requests in progress in the process before no connection is read")
+	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return c, nil
+}
+
+func main() {
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds | log.LUTC)
+	cfg, err := parseFlags(os.Args[1:])
+	if err == flag.ErrHelp {
+		return
+	}
+	if err != nil {
+		log.Fatalf("daemon1: %v", err)
+	}
+	os.Exit(run(cfg))
+}
+
+func run(cfg config) int {
+	started := time.Now()
+	var draining atomic.Bool
+	router := &server.Router{}
+	health := api.NewHealth(draining.Load)
+	health.Register(router)
+
+	srv, err := server.NewServer(cfg.engine, router, cfg.server)
+	if err != nil {
+		log.Printf("daemon1: %v", err)
+		return 2
+	}
+	if err := srv.Start(); err != nil {
+		log.Printf("daemon1: %v", err)
+		return 1
+	}
+	health.SetReady(true)
+	log.Printf("daemon1: serving on %s (engine %s) after %s", srv.Addr(), cfg.engine, time.Since(started).Round(time.Microsecond))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	s := <-sig
+	log.Printf("daemon1: %s: draining (up to %s)", s, cfg.drainTimeout)
+	draining.Store(true)
+	stopStart := time.Now()
+	left, err := srv.Drain(cfg.drainTimeout)
+	if err != nil {
+		log.Printf("daemon1: stop: %v", err)
+		return 1
+	}
+	log.Printf("daemon1: stopped in %s (%d connections still open at the deadline)", time.Since(stopStart).Round(time.Millisecond), left)
+	return 0
+}

@@ -1,0 +1,113 @@
+package server
+
+// Byte classes of RFC 9110 and RFC 3986, as lookup tables.
+
+var tchar = makeSet("!#$%&'*+-.^_`|~")
+
+// targetChar: what may appear unescaped in a request target (RFC 3986
+// pchar, "/", "?"), plus "%" which validTarget checks separately.
+var targetChar = makeSet("-._~!$&'()*+,;=:@/?%")
+
+// hostChar matches net/http's lenient Host check (httpguts.ValidHostHeader), so
+// the two never disagree about a Host value.
+var hostChar = makeSet("!$%&()*+,-.:;=[]_~'")
+
+func makeSet(extra string) (s [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		s[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		s[c] = true
+		s[c-'a'+'A'] = true
+	}
+	for i := 0; i < len(extra); i++ {
+		s[extra[i]] = true
+	}
+	return s
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tchar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+func validHost(b []byte) bool {
+	for _, c := range b {
+		if !hostChar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// validTarget accepts origin-form ("/p?q"), absolute-form ("http://h/p"),
+// authority-form ("h:443") and asterisk-form ("*"), made only of URI characters
+// with well-formed percent escapes. Which form suits which method is the
+// router's business.
+func validTarget(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !targetChar[c] {
+			return false
+		}
+		if c == '%' {
+			if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return b[0] != '?'
+}
+
+func isHex(c byte) bool { return hexVal(c) >= 0 }
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// equalFold compares an ASCII byte slice with a lower-case ASCII string.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

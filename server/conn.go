@@ -1,0 +1,158 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// conn is the per-connection state. Everything but the atomics is touched only
+// by the connection's event loop; the atomics are read by the tick goroutine
+// and set by workers.
+type conn struct {
+	e  *Engine
+	gc gnet.Conn
+	nc netConn // what fasthttp sees as the connection
+
+	fr    framer
+	out   []byte      // responses produced during this OnTraffic, in order
+	queue []*exchange // responses not yet written, oldest at qhead
+	qhead int
+
+	reqStart     int64 // when the current request's first byte was seen; 0 if none
+	bodyStart    int64 // when its header block completed; 0 before
+	need         int   // bytes the current request needs in all, when known
+	continueSent bool
+	lastActive   int64
+	outSince     int64 // since when unsent output has been pending; 0 if none
+	closing      bool  // parse nothing more; close once the output is flushed
+	lingerAt     int64 // when the write side was shut down; 0 before
+
+	deadline    atomic.Int64 // when the tick must wake the loop for this conn; 0 never
+	poll        atomic.Bool  // wake on every tick (paused, or output to watch)
+	wakePending atomic.Bool  // a Wake is queued and not yet run
+	idx         int          // position in Engine.conns
+}
+
+// pending is how many responses wait in the queue.
+func (c *conn) pending() int { return len(c.queue) - c.qhead }
+
+// wake asks the loop to run OnTraffic for c, at most once until it runs.
+func (c *conn) wake() {
+	if c.wakePending.CompareAndSwap(false, true) {
+		if err := c.gc.Wake(nil); err != nil {
+			c.wakePending.Store(false)
+		}
+	}
+}
+
+// push appends x to the response queue.
+func (c *conn) push(x *exchange) {
+	if c.qhead > 64 && c.qhead > len(c.queue)/2 {
+		n := copy(c.queue, c.queue[c.qhead:])
+		clear(c.queue[n:])
+		c.queue, c.qhead = c.queue[:n], 0
+	}
+	c.queue = append(c.queue, x)
+}
+
+// flushReady moves finished responses at the head of the queue into out.
+func (c *conn) flushReady() {
+	for c.qhead < len(c.queue) {
+		x := c.queue[c.qhead]
+		if x.state.Load() != xDone {
+			break
+		}
+		c.queue[c.qhead] = nil
+		c.qhead++
+		c.out = append(c.out, x.out...)
+		c.e.release(x)
+	}
+	if c.qhead == len(c.queue) {
+		c.queue, c.qhead = c.queue[:0], 0
+	}
+}
+
+// emit queues a finished response behind any unfinished ones, or writes it
+// straight into out when nothing waits.
+func (c *conn) emit(x *exchange) {
+	if c.pending() == 0 {
+		c.out = append(c.out, x.out...)
+		c.e.release(x)
+		return
+	}
+	x.state.Store(xDone)
+	c.push(x)
+}
+
+// orphanAll hands every unfinished exchange to its worker for release and
+// releases the finished ones: the connection is gone.
+func (c *conn) orphanAll() {
+	for _, x := range c.queue[c.qhead:] {
+		if !x.state.CompareAndSwap(xRunning, xOrphaned) {
+			c.e.release(x)
+		}
+	}
+	clear(c.queue)
+	c.queue, c.qhead = nil, 0
+}
+
+// netConn is the net.Conn given to fasthttp.RequestCtx.Init2: it only answers
+// the addresses copied when the connection opened (gnet's RemoteAddr is nil
+// after close, and workers may still ask). It cannot be read or written.
+type netConn struct {
+	local, remote net.Addr
+}
+
+var errNotAConn = errors.New("BUG: a handler used the connection directly")
+
+func (n *netConn) Read([]byte) (int, error)         { return 0, errNotAConn }
+func (n *netConn) Write([]byte) (int, error)        { return 0, errNotAConn }
+func (n *netConn) Close() error                     { return nil }
+func (n *netConn) LocalAddr() net.Addr              { return n.local }
+func (n *netConn) RemoteAddr() net.Addr             { return n.remote }
+func (n *netConn) SetDeadline(time.Time) error      { return nil }
+func (n *netConn) SetReadDeadline(time.Time) error  { return nil }
+func (n *netConn) SetWriteDeadline(time.Time) error { return nil }
+
+// registry lists open connections for the tick scan.
+type registry struct {
+	mu    sync.Mutex
+	conns []*conn
+}
+
+func (r *registry) add(c *conn) {
+	r.mu.Lock()
+	c.idx = len(r.conns)
+	r.conns = append(r.conns, c)
+	r.mu.Unlock()
+}
+
+func (r *registry) remove(c *conn) {
+	r.mu.Lock()
+	last := len(r.conns) - 1
+	r.conns[c.idx] = r.conns[last]
+	r.conns[c.idx].idx = c.idx
+	r.conns[last] = nil
+	r.conns = r.conns[:last]
+	r.mu.Unlock()
+}
+
+func (r *registry) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.conns)
+}
+
+// each calls fn for every open connection, under the registry's lock.
+func (r *registry) each(fn func(*conn)) {
+	r.mu.Lock()
+	for _, c := range r.conns {
+		fn(c)
+	}
+	r.mu.Unlock()
+}

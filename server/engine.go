@@ -1,0 +1,391 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/geometryos/daemon1/pool"
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+	"github.com/valyala/fasthttp"
+)
+
+// Options configure an Engine. Zero fields take the defaults named.
+type Options struct {
+	Addr      string        // host:port to listen on; "127.0.0.1:8080"
+	Loops     int           // event loops; runtime.NumCPU()
+	ReusePort bool          // SO_REUSEPORT, so several processes can share Addr
+	Workers   int           // worker pool size for Worker routes; 256
+	Budget    time.Duration // a request's deadline after its last byte; 10 ms
+	Name      string        // the Server header; "daemon1"
+	Limits    Limits
+	// Tick is how often timeouts and paused connections are checked; 10 ms.
+	Tick time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8080"
+	}
+	if o.Loops <= 0 {
+		o.Loops = runtime.NumCPU()
+	}
+	if o.Workers <= 0 {
+		o.Workers = 256
+	}
+	if o.Budget <= 0 {
+		o.Budget = 10 * time.Millisecond
+	}
+	if o.Name == "" {
+		o.Name = "daemon1"
+	}
+	if o.Tick <= 0 {
+		o.Tick = 10 * time.Millisecond
+	}
+	o.Limits = o.Limits.withDefaults()
+	return o
+}
+
+// lingerTimeout is how long a closing connection's unread input is drained
+// after its last response, so that closing does not reset the connection
+// under a response the client has not read yet.
+const lingerTimeout = 2 * time.Second
+
+// Engine serves a Router over HTTP/1.1 on gnet event loops.
+type Engine struct {
+	gnet.BuiltinEventEngine
+
+	router  *Router
+	opts    Options
+	lim     Limits
+	logger  fasthttp.Logger
+	workers *pool.Workers[*exchange]
+
+	exchanges pool.Of[exchange]
+	readers   pool.Of[reqReader]
+	conns     registry
+	inFlight  atomic.Int64
+	draining  atomic.Bool
+
+	eng    gnet.Engine
+	addr   string
+	booted chan struct{}
+	done   chan error
+	epoch  time.Time
+}
+
+// New makes an Engine for r. Register every route on r first.
+func New(r *Router, o Options) (*Engine, error) {
+	o = o.withDefaults()
+	e := &Engine{router: r, opts: o, lim: o.Limits, logger: log.Default(),
+		booted: make(chan struct{}), done: make(chan error, 1), epoch: time.Now()}
+	e.exchanges.New = func() *exchange { return &exchange{} }
+	bufSize := o.Limits.MaxHeaderBytes + 4096
+	e.readers.New = func() *reqReader {
+		rd := &reqReader{}
+		rd.br = bufio.NewReaderSize(&rd.r, bufSize)
+		return rd
+	}
+	var err error
+	e.workers, err = pool.NewWorkers(o.Workers, e.runWorker, func(p any) {
+		log.Printf("BUG: worker panicked outside a handler: %v", p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot start worker pool: %w", err)
+	}
+	return e, nil
+}
+
+// Start listens and serves in the background; it returns once the engine
+// accepts connections, or with the error that stopped it from starting.
+func (e *Engine) Start() error {
+	go func() {
+		e.done <- gnet.Run(e, "tcp://"+e.opts.Addr,
+			gnet.WithMulticore(e.opts.Loops > 1),
+			gnet.WithNumEventLoop(e.opts.Loops),
+			gnet.WithReusePort(e.opts.ReusePort),
+			gnet.WithTicker(true),
+			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+			gnet.WithLogLevel(logging.ErrorLevel), // gnet's start-up lines are ours to say
+		)
+	}()
+	select {
+	case <-e.booted:
+		return nil
+	case err := <-e.done:
+		if err == nil {
+			err = errors.New("engine stopped before it started")
+		}
+		return fmt.Errorf("cannot listen on %s: %w", e.opts.Addr, err)
+	}
+}
+
+// Addr is the address the engine listens on, with the port it got.
+func (e *Engine) Addr() string { return e.addr }
+
+// InFlight reports requests parsed and not yet answered.
+func (e *Engine) InFlight() int64 { return e.inFlight.Load() }
+
+// Conns reports open connections.
+func (e *Engine) Conns() int { return e.conns.len() }
+
+// Draining reports whether a drain has begun.
+func (e *Engine) Draining() bool { return e.draining.Load() }
+
+func (e *Engine) mono() int64 { return int64(time.Since(e.epoch)) }
+
+// OnBoot records the bound address.
+func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
+	e.eng = eng
+	e.addr = e.opts.Addr
+	if fd, err := eng.Dup(); err == nil {
+		if sa, err := syscall.Getsockname(fd); err == nil {
+			switch a := sa.(type) {
+			case *syscall.SockaddrInet4:
+				e.addr = (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String()
+			case *syscall.SockaddrInet6:
+				e.addr = (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String()
+			}
+		}
+		syscall.Close(fd)
+	}
+	close(e.booted)
+	return gnet.None
+}
+
+// OnOpen sets up a connection, or refuses it while draining.
+func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	if e.draining.Load() {
+		return nil, gnet.Close
+	}
+	c := &conn{e: e, gc: gc, nc: netConn{local: gc.LocalAddr(), remote: gc.RemoteAddr()}}
+	c.fr.lim = &e.lim
+	c.lastActive = e.mono()
+	c.deadline.Store(c.lastActive + int64(e.lim.IdleTimeout))
+	gc.SetContext(c)
+	e.conns.add(c)
+	return nil, gnet.None
+}
+
+// OnClose releases what the connection held.
+func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
+	c, ok := gc.Context().(*conn)
+	if !ok {
+		return gnet.None
+	}
+	gc.SetContext(nil)
+	e.conns.remove(c)
+	c.orphanAll()
+	return gnet.None
+}
+
+// OnTraffic runs when bytes arrive, or when a worker or the tick wakes the
+// connection: write what is ready in order, parse what is complete, answer,
+// and write once.
+func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
+	c, ok := gc.Context().(*conn)
+	if !ok {
+		return gnet.Close
+	}
+	c.wakePending.Store(false)
+	now := e.mono()
+	if c.lingerAt != 0 {
+		return c.linger(now)
+	}
+	if gc.InboundBuffered() > 0 {
+		c.lastActive = now
+	}
+	c.flushReady()
+	if !c.closing {
+		c.parse(now)
+	} else if n := gc.InboundBuffered(); n > 0 {
+		gc.Discard(n) // nothing after a closing request is ever parsed
+	}
+	if len(c.out) > 0 {
+		c.lastActive = now
+		_, err := gc.Write(c.out)
+		c.out = c.out[:0]
+		if err != nil {
+			return gnet.Close
+		}
+	}
+	return c.settle(now)
+}
+
+// parse frames and serves every complete request in the inbound buffer,
+// unless backpressure says to wait.
+func (c *conn) parse(now int64) {
+	gc := c.gc
+	avail := gc.InboundBuffered()
+	if avail == 0 || avail < c.need {
+		return
+	}
+	buf, err := gc.Peek(avail)
+	if err != nil {
+		return
+	}
+	wall := time.Now()
+	off := 0
+	for off < len(buf) && !c.closing {
+		if c.overloaded() {
+			c.poll.Store(true)
+			break
+		}
+		if c.reqStart == 0 {
+			c.reqStart = now
+		}
+		n, status := c.fr.next(buf[off:])
+		if status != 0 {
+			c.reject(status)
+			off = len(buf)
+			break
+		}
+		if n == 0 {
+			c.awaitBody(now)
+			break
+		}
+		c.serve(buf[off+c.fr.start:off+n], wall)
+		off += n
+		c.fr.reset()
+		c.reqStart, c.bodyStart, c.need, c.continueSent = 0, 0, 0, false
+	}
+	if off > 0 {
+		gc.Discard(off)
+	}
+}
+
+// awaitBody notes a request whose header block is complete and whose body is
+// not: the body deadline starts, a known length lets the loop skip re-scans,
+// and a client that expects 100-continue is told to go on.
+func (c *conn) awaitBody(now int64) {
+	if !c.fr.bodyPending() {
+		return
+	}
+	if c.bodyStart == 0 {
+		c.bodyStart = now
+	}
+	if c.fr.hasLength {
+		c.need = c.fr.headerLen + int(c.fr.contentLength)
+	}
+	if c.fr.expectContinue && !c.continueSent && c.pending() == 0 {
+		c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
+		c.continueSent = true
+	}
+}
+
+// overloaded reports whether parsing this connection must wait: too many of
+// its responses pending, too much unsent output, or too much work in flight.
+func (c *conn) overloaded() bool {
+	lim := &c.e.lim
+	return c.pending() >= lim.MaxPipeline ||
+		len(c.out)+c.gc.OutboundBuffered() >= lim.MaxPendingOutput ||
+		c.e.inFlight.Load() >= int64(lim.MaxInFlight)
+}
+
+// settle decides, after a pass, whether the connection closes now, starts
+// lingering, or when the tick should next look at it.
+func (c *conn) settle(now int64) gnet.Action {
+	e, lim := c.e, &c.e.lim
+	unsent := c.gc.OutboundBuffered()
+	if unsent == 0 {
+		c.outSince = 0
+	} else if c.outSince == 0 {
+		c.outSince = now
+	}
+	if c.closing && c.pending() == 0 && unsent == 0 {
+		return c.startLinger(now)
+	}
+	if c.gc.InboundBuffered() > lim.MaxHeaderBytes+int(lim.MaxBodyBytes)+64<<10 {
+		return gnet.Close // a client that floods a paused connection
+	}
+	idle := c.pending() == 0 && unsent == 0 && c.reqStart == 0
+	if idle && e.draining.Load() {
+		return c.startLinger(now)
+	}
+	var deadline int64
+	switch {
+	case c.outSince != 0:
+		deadline = c.outSince + int64(lim.WriteTimeout)
+	case c.pending() > 0:
+		deadline = 0 // a worker wakes us
+	case c.bodyStart != 0:
+		deadline = c.bodyStart + int64(lim.BodyTimeout)
+	case c.reqStart != 0 && !c.closing:
+		deadline = c.reqStart + int64(lim.HeaderTimeout)
+	default:
+		deadline = c.lastActive + int64(lim.IdleTimeout)
+	}
+	if deadline != 0 && now >= deadline {
+		return c.expire()
+	}
+	c.deadline.Store(deadline)
+	c.poll.Store(unsent > 0 || c.overloadedLight())
+	return gnet.None
+}
+
+// overloadedLight is overloaded without the connection's own output, which
+// settle has just looked at.
+func (c *conn) overloadedLight() bool {
+	return c.pending() >= c.e.lim.MaxPipeline || c.e.inFlight.Load() >= int64(c.e.lim.MaxInFlight)
+}
+
+// expire acts on a passed deadline.
+func (c *conn) expire() gnet.Action {
+	if c.outSince != 0 || c.reqStart == 0 || c.closing {
+		return gnet.Close // the client reads nothing, or an idle keep-alive ends
+	}
+	c.reject(fasthttp.StatusRequestTimeout)
+	if n := c.gc.InboundBuffered(); n > 0 {
+		c.gc.Discard(n)
+	}
+	_, err := c.gc.Write(c.out)
+	c.out = c.out[:0]
+	c.reqStart, c.bodyStart = 0, 0
+	if err != nil {
+		return gnet.Close
+	}
+	return c.settle(c.e.mono())
+}
+
+// startLinger shuts the write side down once everything is sent, then reads
+// and drops input until the client closes or lingerTimeout passes.
+func (c *conn) startLinger(now int64) gnet.Action {
+	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
+		return gnet.Close
+	}
+	c.lingerAt = now
+	c.deadline.Store(now + int64(lingerTimeout))
+	c.poll.Store(false)
+	return c.linger(now)
+}
+
+func (c *conn) linger(now int64) gnet.Action {
+	if n := c.gc.InboundBuffered(); n > 0 {
+		c.gc.Discard(n)
+	}
+	if now-c.lingerAt >= int64(lingerTimeout) {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// OnTick wakes the connections that have a deadline due, are paused, or
+// have output to watch.
+func (e *Engine) OnTick() (time.Duration, gnet.Action) {
+	now := e.mono()
+	draining := e.draining.Load()
+	e.conns.each(func(c *conn) {
+		d := c.deadline.Load()
+		if draining || c.poll.Load() || d != 0 && now >= d {
+			c.wake()
+		}
+	})
+	return e.opts.Tick, gnet.None
+}

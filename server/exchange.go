@@ -1,0 +1,188 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"log"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// exchange is one request and its response: a pooled fasthttp.RequestCtx with
+// daemon1's per-request state. On the worker path it also carries the
+// serialized response back to the loop.
+type exchange struct {
+	ctx     fasthttp.RequestCtx
+	meta    meta
+	c       *conn
+	out     []byte       // the serialized response
+	state   atomic.Int32 // xRunning, xDone or xOrphaned
+	close   bool         // the connection closes after this response
+	counted bool         // counted in Engine.inFlight
+}
+
+const (
+	xRunning int32 = iota
+	xDone
+	xOrphaned // the connection closed while a worker ran: the worker releases
+)
+
+// maxPooledOut is the largest response buffer a pooled exchange keeps.
+const maxPooledOut = 64 << 10
+
+// release returns x to the pool. x must not be used after release.
+func (e *Engine) release(x *exchange) {
+	if x.counted {
+		e.inFlight.Add(-1)
+	}
+	x.ctx.Request.Reset()
+	x.ctx.Response.Reset()
+	x.meta.reset()
+	x.c, x.close, x.counted = nil, false, false
+	if cap(x.out) > maxPooledOut {
+		x.out = nil
+	}
+	x.out = x.out[:0]
+	x.state.Store(xRunning)
+	e.exchanges.Put(x)
+}
+
+// reqReader feeds fasthttp's parser the bytes of one framed request.
+type reqReader struct {
+	r  bytes.Reader
+	br *bufio.Reader
+}
+
+// serve parses one complete request (raw, as the framer delimited it), routes
+// it and either answers it inline or hands it to a worker.
+func (c *conn) serve(raw []byte, now time.Time) {
+	e := c.e
+	x := e.exchanges.Get()
+	x.c = c
+	x.ctx.Init2(&c.nc, e.logger, false)
+	rd := e.readers.Get()
+	rd.r.Reset(raw)
+	rd.br.Reset(&rd.r)
+	err := x.ctx.Request.Header.Read(rd.br)
+	if err == nil {
+		err = x.ctx.Request.ContinueReadBody(rd.br, int(e.lim.MaxBodyBytes), false)
+	}
+	leftover := rd.br.Buffered() + rd.r.Len()
+	e.readers.Put(rd)
+	if err != nil || leftover != 0 {
+		// The framer accepted what fasthttp did not: answer 400, never guess.
+		c.finishWithStatus(x, fasthttp.StatusBadRequest)
+		return
+	}
+	x.counted = true
+	e.inFlight.Add(1)
+	x.close = x.ctx.Request.Header.ConnectionClose() || e.draining.Load()
+	if x.close {
+		c.closing = true
+	}
+	x.meta.deadline = now.Add(e.opts.Budget)
+	x.ctx.SetUserValue(metaKey, &x.meta)
+	rt := e.router.resolve(&x.ctx, &x.meta)
+	if rt == nil {
+		c.finish(x)
+		return
+	}
+	if rt.Mode == Worker {
+		c.push(x)
+		if err := e.workers.Submit(x); err != nil {
+			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
+			x.out = e.appendResponse(x.out[:0], x)
+			x.state.Store(xDone)
+		}
+		return
+	}
+	e.call(x)
+	c.finish(x)
+}
+
+// finish serializes an inline response and emits it in order.
+func (c *conn) finish(x *exchange) {
+	x.out = c.e.appendResponse(x.out[:0], x)
+	c.emit(x)
+}
+
+// finishWithStatus answers x with one of the engine's statuses and closes the
+// connection after it: used for requests that could not be parsed or timed
+// out, after which the byte stream cannot be trusted.
+func (c *conn) finishWithStatus(x *exchange, status int) {
+	x.ctx.Request.Reset()
+	x.ctx.Response.Reset()
+	writeEngineProblem(&x.ctx, status)
+	x.close = true
+	c.closing = true
+	c.finish(x)
+}
+
+// reject answers a request the framer refused and stops parsing.
+func (c *conn) reject(status int) {
+	x := c.e.exchanges.Get()
+	x.c = c
+	x.ctx.Init2(&c.nc, c.e.logger, false)
+	c.finishWithStatus(x, status)
+}
+
+// runWorker is the worker pool's function.
+func (e *Engine) runWorker(x *exchange) {
+	if time.Now().After(x.meta.deadline) {
+		// It waited past its budget: answering late helps nobody.
+		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
+	} else {
+		e.call(x)
+	}
+	x.out = e.appendResponse(x.out[:0], x)
+	c := x.c
+	if !x.state.CompareAndSwap(xRunning, xDone) {
+		e.release(x) // orphaned: the connection is gone
+		return
+	}
+	c.wake()
+}
+
+func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx) }
+
+// callHandler runs h; a panic answers 500 and leaves the connection and the
+// process serving.
+func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Printf("panic serving %s %s: %v\n%s", ctx.Method(), ctx.URI().PathOriginal(), r, debug.Stack())
+			ctx.Response.Reset()
+			writeEngineProblem(ctx, fasthttp.StatusInternalServerError)
+		}
+	}()
+	h(ctx)
+}
+
+// appendResponse appends x's response to dst: status line, headers, body.
+func (e *Engine) appendResponse(dst []byte, x *exchange) []byte {
+	resp := &x.ctx.Response
+	status := resp.StatusCode()
+	noBody := status < 200 || status == 204 || status == 304
+	if x.ctx.IsHead() {
+		resp.SkipBody = true
+	}
+	body := resp.Body()
+	if !noBody {
+		resp.Header.SetContentLength(len(body))
+	}
+	resp.Header.SetServer(e.opts.Name)
+	switch {
+	case x.close:
+		resp.SetConnectionClose()
+	case !x.ctx.Request.Header.IsHTTP11():
+		resp.Header.Set("Connection", "keep-alive")
+	}
+	dst = append(dst, resp.Header.Header()...)
+	if !noBody && !resp.SkipBody {
+		dst = append(dst, body...)
+	}
+	return dst
+}

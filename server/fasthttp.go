@@ -1,0 +1,81 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/geometryos/daemon1/pool"
+	"github.com/valyala/fasthttp"
+)
+
+// FastHTTP serves the same Router on fasthttp.Server: the baseline for every
+// engine benchmark and the fallback for what the event loop lacks (TLS).
+// Worker routes run inline, since fasthttp gives each connection a goroutine.
+type FastHTTP struct {
+	router *Router
+	opts   Options
+	metas  pool.Of[meta]
+	srv    *fasthttp.Server
+	ln     net.Listener
+	done   chan error
+}
+
+// NewFastHTTP makes a fasthttp.Server for r with the limits of o that
+// fasthttp can express.
+func NewFastHTTP(r *Router, o Options) *FastHTTP {
+	o = o.withDefaults()
+	f := &FastHTTP{router: r, opts: o, done: make(chan error, 1)}
+	f.metas.New = func() *meta { return &meta{} }
+	f.metas.Reset = (*meta).reset
+	f.srv = &fasthttp.Server{
+		Handler:                       f.ServeHTTP,
+		Name:                          o.Name,
+		ReadBufferSize:                o.Limits.MaxHeaderBytes,
+		MaxRequestBodySize:            int(o.Limits.MaxBodyBytes),
+		ReadTimeout:                   o.Limits.HeaderTimeout,
+		IdleTimeout:                   o.Limits.IdleTimeout,
+		WriteTimeout:                  o.Limits.WriteTimeout,
+		DisablePreParseMultipartForm:  true,
+		NoDefaultContentType:          true,
+		CloseOnShutdown:               true,
+		DisableHeaderNamesNormalizing: false,
+	}
+	return f
+}
+
+// Start listens and serves in the background.
+func (f *FastHTTP) Start() error {
+	ln, err := net.Listen("tcp", f.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", f.opts.Addr, err)
+	}
+	f.ln = ln
+	go func() { f.done <- f.srv.Serve(ln) }()
+	return nil
+}
+
+// Addr is the bound address.
+func (f *FastHTTP) Addr() string { return f.ln.Addr().String() }
+
+// Drain shuts the server down, waiting up to timeout for open requests.
+func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := f.srv.ShutdownWithContext(ctx)
+	<-f.done
+	return 0, err
+}
+
+// ServeHTTP routes one request: the fasthttp.RequestHandler of this engine.
+func (f *FastHTTP) ServeHTTP(ctx *fasthttp.RequestCtx) {
+	m := f.metas.Get()
+	defer f.metas.Put(m)
+	m.deadline = time.Now().Add(f.opts.Budget)
+	ctx.SetUserValue(metaKey, m)
+	defer ctx.RemoveUserValue(metaKey)
+	if rt := f.router.resolve(ctx, m); rt != nil {
+		callHandler(rt.Handler, ctx)
+	}
+}

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"fmt"
+	"time"
+)
+
+// Limits bound what one connection may make the server hold or wait for. Each
+// has a command-line flag in cmd/daemon1; the zero value of a field means its
+// default (see DefaultLimits).
+type Limits struct {
+	// MaxHeaderBytes caps the request line plus header block (431 beyond it).
+	MaxHeaderBytes int
+	// MaxHeaderFields caps the number of header fields (431 beyond it).
+	MaxHeaderFields int
+	// MaxTargetBytes caps the request target (414 beyond it).
+	MaxTargetBytes int
+	// MaxBodyBytes caps a request body (413 before the body is read).
+	MaxBodyBytes int64
+
+	// HeaderTimeout is the absolute time a client has to send a whole header
+	// block once its first byte arrived (408 and close after it).
+	HeaderTimeout time.Duration
+	// BodyTimeout is the time a client has to send the body once its header
+	// block is complete (408 and close after it).
+	BodyTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection with no request in progress.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose client does not read its
+	// responses: unsent output stayed above MaxPendingOutput for this long.
+	WriteTimeout time.Duration
+
+	// MaxPipeline is how many requests of one connection may be in progress
+	// (parsed, not yet written) before the connection stops being parsed.
+	MaxPipeline int
+	// MaxPendingOutput is how many unsent response bytes a connection may hold
+	// before it stops being parsed.
+	MaxPendingOutput int
+	// MaxInFlight caps requests in progress across the process; above it no
+	// connection is parsed until some finish.
+	MaxInFlight int
+}
+
+// DefaultLimits are the limits used for zero fields of Limits.
+var DefaultLimits = Limits{
+	MaxHeaderBytes:   8 << 10,
+	MaxHeaderFields:  100,
+	MaxTargetBytes:   8000,
+	MaxBodyBytes:     4 << 20,
+	HeaderTimeout:    10 * time.Second,
+	BodyTimeout:      30 * time.Second,
+	IdleTimeout:      60 * time.Second,
+	WriteTimeout:     10 * time.Second,
+	MaxPipeline:      1024,
+	MaxPendingOutput: 1 << 20,
+	MaxInFlight:      100000,
+}
+
+// withDefaults returns l with every zero field set from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if l.MaxHeaderFields <= 0 {
+		l.MaxHeaderFields = d.MaxHeaderFields
+	}
+	if l.MaxTargetBytes <= 0 {
+		l.MaxTargetBytes = d.MaxTargetBytes
+	}
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.HeaderTimeout <= 0 {
+		l.HeaderTimeout = d.HeaderTimeout
+	}
+	if l.BodyTimeout <= 0 {
+		l.BodyTimeout = d.BodyTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	if l.MaxPipeline <= 0 {
+		l.MaxPipeline = d.MaxPipeline
+	}
+	if l.MaxPendingOutput <= 0 {
+		l.MaxPendingOutput = d.MaxPendingOutput
+	}
+	if l.MaxInFlight <= 0 {
+		l.MaxInFlight = d.MaxInFlight
+	}
+	return l
+}
+
+// Server is what both engines offer cmd/daemon1 and the tests.
+type Server interface {
+	// Start listens and serves in the background.
+	Start() error
+	// Addr is the bound address, host:port.
+	Addr() string
+	// Drain stops serving gracefully within timeout; it reports connections
+	// still open when it stopped waiting.
+	Drain(timeout time.Duration) (left int, err error)
+}
+
+// NewServer makes the engine named by engine ("gnet" or "fasthttp").
+func NewServer(engine string, r *Router, o Options) (Server, error) {
+	switch engine {
+	case "gnet", "":
+		return New(r, o)
+	case "fasthttp":
+		return NewFastHTTP(r, o), nil
+	}
+	return nil, fmt.Errorf("unknown engine %q: want gnet or fasthttp", engine)
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// metaKey is the user-value key under which each request carries its *meta.
+// A constant string and a pointer box into interfaces without allocating.
+const metaKey = "daemon1.request"
+
+// meta is what daemon1 knows about a request beyond what fasthttp parsed.
+type meta struct {
+	params   Params
+	deadline time.Time
+	route    *Route
+}
+
+func (m *meta) reset() {
+	m.params.reset()
+	m.deadline = time.Time{}
+	m.route = nil
+}
+
+func metaOf(ctx *fasthttp.RequestCtx) *meta {
+	m, _ := ctx.UserValue(metaKey).(*meta)
+	return m
+}
+
+// Param returns the percent-decoded value of the path parameter name of the
+// request's route pattern, or nil. The slice is valid until the handler
+// returns.
+func Param(ctx *fasthttp.RequestCtx, name string) []byte {
+	if m := metaOf(ctx); m != nil {
+		return m.params.Get(name)
+	}
+	return nil
+}
+
+// Deadline returns when the request's budget runs out: work that cannot
+// finish by then should stop early. It is the zero time for a request that
+// did not come through this package's engines.
+func Deadline(ctx *fasthttp.RequestCtx) time.Time {
+	if m := metaOf(ctx); m != nil {
+		return m.deadline
+	}
+	return time.Time{}
+}
+
+// RoutePattern returns the pattern of the route serving ctx, or "".
+func RoutePattern(ctx *fasthttp.RequestCtx) string {
+	if m := metaOf(ctx); m != nil && m.route != nil {
+		return m.route.Pattern
+	}
+	return ""
+}

@@ -1,0 +1,232 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Mode says where a route's handler runs.
+type Mode uint8
+
+const (
+	// Inline handlers only touch memory: they run on the event loop.
+	Inline Mode = iota
+	// Worker handlers may block (disk, fsync, long scans): they run on the
+	// bounded worker pool and their responses rejoin the connection in order.
+	Worker
+)
+
+// maxParams bounds the parameters of one pattern.
+const maxParams = 8
+
+// Route is a registered handler.
+type Route struct {
+	Method  string
+	Pattern string // e.g. "/collections/{c}/items/{id}"
+	Mode    Mode
+	Handler fasthttp.RequestHandler
+}
+
+// Router maps a method and a path to a Route. Patterns are '/'-separated
+// segments, each either literal or a {parameter} matching one non-empty
+// segment; a literal segment wins over a parameter. Lookups allocate nothing.
+// Register every route before serving: the Router is not safe for concurrent
+// registration and lookup.
+type Router struct {
+	root node
+}
+
+type node struct {
+	static map[string]*node
+	param  *node
+	name   string // parameter name, on param nodes
+	routes map[string]*Route
+	allow  string // the Allow header value for this node
+}
+
+// Handle registers h for method and pattern. It panics on a malformed or
+// duplicate registration: that is a programmer's mistake.
+func (r *Router) Handle(method, pattern string, mode Mode, h fasthttp.RequestHandler) {
+	if !isStandardMethod([]byte(method)) || method == "HEAD" || method == "OPTIONS" {
+		panic(fmt.Sprintf("BUG: cannot register method %q (HEAD and OPTIONS are derived)", method))
+	}
+	if !strings.HasPrefix(pattern, "/") {
+		panic(fmt.Sprintf("BUG: pattern %q must start with /", pattern))
+	}
+	n, params := &r.root, 0
+	for _, seg := range splitPath(pattern) {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			name := seg[1 : len(seg)-1]
+			if params++; params > maxParams || name == "" {
+				panic(fmt.Sprintf("BUG: pattern %q: bad or too many parameters", pattern))
+			}
+			if n.param == nil {
+				n.param = &node{name: name}
+			} else if n.param.name != name {
+				panic(fmt.Sprintf("BUG: pattern %q: parameter {%s} conflicts with {%s}", pattern, name, n.param.name))
+			}
+			n = n.param
+			continue
+		}
+		if n.static == nil {
+			n.static = map[string]*node{}
+		}
+		child := n.static[seg]
+		if child == nil {
+			child = &node{}
+			n.static[seg] = child
+		}
+		n = child
+	}
+	if n.routes == nil {
+		n.routes = map[string]*Route{}
+	}
+	if n.routes[method] != nil {
+		panic(fmt.Sprintf("BUG: %s %s registered twice", method, pattern))
+	}
+	n.routes[method] = &Route{Method: method, Pattern: pattern, Mode: mode, Handler: h}
+	n.allow = allowHeader(n.routes)
+}
+
+func allowHeader(routes map[string]*Route) string {
+	methods := []string{"OPTIONS"}
+	for m := range routes {
+		methods = append(methods, m)
+		if m == "GET" {
+			methods = append(methods, "HEAD")
+		}
+	}
+	sort.Strings(methods)
+	return strings.Join(methods, ", ")
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// Params holds the parameters a lookup captured, percent-decoded (so an id
+// may contain an escaped "/"), valid until the request ends.
+type Params struct {
+	n     int
+	names [maxParams]string
+	ends  [maxParams]int // value i is buf[ends[i-1]:ends[i]]
+	buf   []byte
+}
+
+// Get returns the decoded value of parameter name, or nil.
+func (p *Params) Get(name string) []byte {
+	for i := 0; i < p.n; i++ {
+		if p.names[i] == name {
+			start := 0
+			if i > 0 {
+				start = p.ends[i-1]
+			}
+			return p.buf[start:p.ends[i]]
+		}
+	}
+	return nil
+}
+
+func (p *Params) add(name string, raw []byte) {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			c = byte(hexVal(raw[i+1])<<4 | hexVal(raw[i+2]))
+			i += 2
+		}
+		p.buf = append(p.buf, c)
+	}
+	p.names[p.n], p.ends[p.n] = name, len(p.buf)
+	p.n++
+}
+
+func (p *Params) reset() { p.n, p.buf = 0, p.buf[:0] }
+
+// match is the outcome of a lookup.
+type match struct {
+	route  *Route
+	allow  string // set when the path exists
+	status int    // 0, 404, 405 or 501
+}
+
+// lookup finds the route for method and the raw (still percent-encoded)
+// path, filling ps. Literal segments are compared raw.
+func (r *Router) lookup(method, path []byte, ps *Params) match {
+	if !isStandardMethod(method) {
+		return match{status: fasthttp.StatusNotImplemented}
+	}
+	n := &r.root
+	ps.reset()
+	for rest := path; len(rest) > 0; {
+		if rest[0] == '/' {
+			rest = rest[1:]
+			continue
+		}
+		end := len(rest)
+		for i, c := range rest {
+			if c == '/' {
+				end = i
+				break
+			}
+		}
+		seg := rest[:end]
+		rest = rest[end:]
+		if next := n.static[string(seg)]; next != nil {
+			n = next
+		} else if n.param != nil {
+			n = n.param
+			ps.add(n.name, seg)
+		} else {
+			return match{status: fasthttp.StatusNotFound}
+		}
+	}
+	if n.routes == nil {
+		return match{status: fasthttp.StatusNotFound}
+	}
+	rt := n.routes[string(method)]
+	if rt == nil && string(method) == "HEAD" {
+		rt = n.routes["GET"]
+	}
+	if rt == nil {
+		if string(method) == "OPTIONS" {
+			return match{allow: n.allow, status: fasthttp.StatusNoContent}
+		}
+		return match{allow: n.allow, status: fasthttp.StatusMethodNotAllowed}
+	}
+	return match{route: rt, allow: n.allow}
+}
+
+func isStandardMethod(m []byte) bool {
+	switch string(m) {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT":
+		return true
+	}
+	return false
+}
+
+// resolve finds the route for ctx and records it with its parameters in m.
+// When no route serves the request it writes the engine's answer (404, 405
+// with Allow, 501, or 204 with Allow to OPTIONS) and returns nil.
+func (r *Router) resolve(ctx *fasthttp.RequestCtx, m *meta) *Route {
+	res := r.lookup(ctx.Method(), ctx.URI().PathOriginal(), &m.params)
+	m.route = res.route
+	if res.route != nil {
+		return res.route
+	}
+	if res.allow != "" {
+		ctx.Response.Header.Set("Allow", res.allow)
+	}
+	if res.status == fasthttp.StatusNoContent {
+		ctx.SetStatusCode(res.status)
+	} else {
+		writeEngineProblem(ctx, res.status)
+	}
+	return nil
+}
