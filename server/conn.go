@@ -70,7 +70,14 @@ func (c *conn) flushReady() {
 		c.queue[c.qhead] = nil
 		c.qhead++
 		c.out = append(c.out, x.out...)
+		closing := x.close
 		c.e.release(x)
+		if closing {
+			// Requests pipelined behind a closing response are never answered.
+			c.closing = true
+			c.orphanAll()
+			return
+		}
 	}
 	if c.qhead == len(c.queue) {
 		c.queue, c.qhead = c.queue[:0], 0
@@ -82,6 +89,9 @@ func (c *conn) flushReady() {
 func (c *conn) emit(x *exchange) {
 	if c.pending() == 0 {
 		c.out = append(c.out, x.out...)
+		if x.close {
+			c.closing = true
+		}
 		c.e.release(x)
 		return
 	}

@@ -28,6 +28,9 @@ type Options struct {
 	Limits    Limits
 	// Tick is how often timeouts and paused connections are checked; 10 ms.
 	Tick time.Duration
+	// Logf logs what the engine must tell an operator (a handler's panic);
+	// log.Printf.
+	Logf func(format string, args ...any)
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +51,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Tick <= 0 {
 		o.Tick = 10 * time.Millisecond
+	}
+	if o.Logf == nil {
+		o.Logf = log.Printf
 	}
 	o.Limits = o.Limits.withDefaults()
 	return o
@@ -95,7 +101,7 @@ func New(r *Router, o Options) (*Engine, error) {
 	}
 	var err error
 	e.workers, err = pool.NewWorkers(o.Workers, e.runWorker, func(p any) {
-		log.Printf("BUG: worker panicked outside a handler: %v", p)
+		o.Logf("BUG: worker panicked outside a handler: %v", p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start worker pool: %w", err)

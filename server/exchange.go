@@ -3,7 +3,6 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"log"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -146,14 +145,14 @@ func (e *Engine) runWorker(x *exchange) {
 	c.wake()
 }
 
-func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx) }
+func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx, e.opts.Logf) }
 
 // callHandler runs h; a panic answers 500 and leaves the connection and the
 // process serving.
-func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx) {
+func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, logf func(string, ...any)) {
 	defer func() {
 		if r := recover(); r != nil {
-			log.Printf("panic serving %s %s: %v\n%s", ctx.Method(), ctx.URI().PathOriginal(), r, debug.Stack())
+			logf("panic serving %s %s: %v\n%s", ctx.Method(), ctx.URI().PathOriginal(), r, debug.Stack())
 			ctx.Response.Reset()
 			writeEngineProblem(ctx, fasthttp.StatusInternalServerError)
 		}
@@ -174,6 +173,9 @@ func (e *Engine) appendResponse(dst []byte, x *exchange) []byte {
 		resp.Header.SetContentLength(len(body))
 	}
 	resp.Header.SetServer(e.opts.Name)
+	if resp.ConnectionClose() {
+		x.close = true // the handler asked for it
+	}
 	switch {
 	case x.close:
 		resp.SetConnectionClose()

@@ -76,6 +76,6 @@ func (f *FastHTTP) ServeHTTP(ctx *fasthttp.RequestCtx) {
 	ctx.SetUserValue(metaKey, m)
 	defer ctx.RemoveUserValue(metaKey)
 	if rt := f.router.resolve(ctx, m); rt != nil {
-		callHandler(rt.Handler, ctx)
+		callHandler(rt.Handler, ctx, f.opts.Logf)
 	}
 }

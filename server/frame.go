@@ -14,7 +14,8 @@ type framer struct {
 	lim *Limits
 
 	start     int // where the request line starts (after ignored empty lines)
-	pos       int // how far lines have been scanned
+	line      int // where the current, unfinished line starts
+	pos       int // how far it has been scanned for its LF
 	reqLine   bool
 	headerLen int // > 0 once the header block is complete: its end offset
 	fields    int
@@ -73,12 +74,15 @@ func (f *framer) scanHeader(b []byte) frameStatus {
 		if i < 0 {
 			return f.checkPartial(len(b))
 		}
-		lineStart := f.pos
 		f.pos += i + 1
 		if f.pos-f.start > f.lim.MaxHeaderBytes {
+			if !f.reqLine {
+				return 414 // a request line this long is all target
+			}
 			return 431
 		}
-		line := b[lineStart : f.pos-1]
+		line := b[f.line : f.pos-1]
+		f.line = f.pos
 		if len(line) == 0 || line[len(line)-1] != '\r' {
 			return 400 // a bare LF ends no line here
 		}

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"strings"
+	"testing"
+)
+
+// engineCase is one line of the framing table: what arrives, the statuses
+// answered in order, whether the connection is closed, and what the last
+// echo handler saw (if want is not empty).
+type engineCase struct {
+	raw      string
+	statuses []int
+	closed   bool
+	want     string
+}
+
+func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+
+var engineCases = []engineCase{
+	// Keep-alive and its HTTP/1.0 and Connection rules.
+	{"GET /echo HTTP/1.1\nHost: a\n\n", []int{200}, false, `GET /echo body=""`},
+	{"GET /echo HTTP/1.1\nHost: a\nConnection: close\n\n", []int{200}, true, ""},
+	{"GET /echo HTTP/1.0\n\n", []int{200}, true, ""},
+	{"GET /echo HTTP/1.0\nConnection: keep-alive\n\n", []int{200}, false, ""},
+	{"GET /close HTTP/1.1\nHost: a\n\nGET /echo HTTP/1.1\nHost: a\n\n", []int{200}, true, ""},
+	// Bodies.
+	{"POST /echo HTTP/1.1\nHost: a\nContent-Length: 5\n\nhello", []int{200}, false, `POST /echo body="hello"`},
+	{"POST /echo HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n5\nhello\n6;x=y\n world\n0\nT: v\n\n",
+		[]int{200}, false, `POST /echo body="hello world"`},
+	{"PUT /items/a%2Fb HTTP/1.1\nHost: a\nContent-Length: 2\n\n{}", []int{200}, false, `id="a/b" body="{}"`},
+	{"POST /echo HTTP/1.1\nHost: a\nExpect: 100-continue\nContent-Length: 2\n\nhi", []int{200}, false, `POST /echo body="hi"`},
+	// HEAD, OPTIONS, 404, 405, 501.
+	{"HEAD /echo HTTP/1.1\nHost: a\n\n", []int{200}, false, ""},
+	{"OPTIONS /echo HTTP/1.1\nHost: a\n\n", []int{204}, false, ""},
+	{"GET /nowhere HTTP/1.1\nHost: a\n\n", []int{404}, false, ""},
+	{"DELETE /echo HTTP/1.1\nHost: a\n\n", []int{405}, false, ""},
+	{"BREW /echo HTTP/1.1\nHost: a\n\n", []int{501}, false, ""},
+	// Pipelining, and leading empty lines between requests.
+	{"GET /fast/1 HTTP/1.1\nHost: a\n\nGET /slow/20 HTTP/1.1\nHost: a\n\n\nGET /fast/3 HTTP/1.1\nHost: a\n\n",
+		[]int{200, 200, 200}, false, ""},
+	// A panicking handler answers 500 and the connection keeps serving.
+	{"GET /panic HTTP/1.1\nHost: a\n\nGET /echo HTTP/1.1\nHost: a\n\n", []int{500, 200}, false, `GET /echo body=""`},
+	{"GET /panic-worker HTTP/1.1\nHost: a\n\nGET /echo HTTP/1.1\nHost: a\n\n", []int{500, 200}, false, ""},
+	// Rejected framing: one answer, then close; nothing after it is parsed.
+	{"GET /echo HTTP/2.0\nHost: a\n\n", []int{505}, true, ""},
+	{"GET /echo HTTP/1.1\n\n", []int{400}, true, ""},
+	{"GET /echo HTTP/1.1\nHost: a\nHost: b\n\n", []int{400}, true, ""},
+	{"GET /echo HTTP/1.1\nHost: a\nX : y\n\n", []int{400}, true, ""},
+	{"GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\nHost: a\n\n", []int{414}, true, ""},
+	{"GET /echo HTTP/1.1\nHost: a\nX: " + strings.Repeat("a", 9000) + "\n\n", []int{431}, true, ""},
+	{"GET /echo HTTP/1.1\nHost: a\n" + strings.Repeat("X: y\n", 101) + "\n", []int{431}, true, ""},
+	{"POST /echo HTTP/1.1\nHost: a\nContent-Length: 5000000\n\n", []int{413}, true, ""},
+	{"POST /echo HTTP/1.1\nHost: a\nExpect: 100-continue\nContent-Length: 5000000\n\n", []int{413}, true, ""},
+	{"POST /echo HTTP/1.1\nHost: a\nTransfer-Encoding: gzip, chunked\n\n0\n\n", []int{501}, true, ""},
+	// Smuggling attempts: the first request is refused and the "inner" one
+	// is never served.
+	{"POST /echo HTTP/1.1\nHost: a\nContent-Length: 30\nTransfer-Encoding: chunked\n\n0\n\nGET /echo HTTP/1.1\nHost: a\n\n",
+		[]int{400}, true, ""},
+	{"POST /echo HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\nTransfer-Encoding: identity\n\n0\n\nGET /echo HTTP/1.1\nHost: a\n\n",
+		[]int{400}, true, ""},
+	{"GET /echo HTTP/1.1\nHost: a\n\nGET /echo HTTP/1.1\nHost: a\nContent-Length: 1\nContent-Length: 2\n\nxyGET /echo HTTP/1.1\nHost: a\n\n",
+		[]int{200, 400}, true, ""},
+}
+
+func checkCase(t *testing.T, tc engineCase, out []byte, closed bool, how string) {
+	t.Helper()
+	var methods []string
+	if strings.HasPrefix(tc.raw, "HEAD") {
+		methods = []string{"HEAD"}
+	}
+	rs := parseResponses(t, out, methods...)
+	var got []int
+	for _, r := range rs {
+		if r.status != 100 {
+			got = append(got, r.status)
+		}
+	}
+	if len(got) != len(tc.statuses) {
+		t.Fatalf("%s %q: statuses %v, want %v\n%s", how, short(tc.raw), got, tc.statuses, out)
+	}
+	for i := range got {
+		if got[i] != tc.statuses[i] {
+			t.Fatalf("%s %q: statuses %v, want %v", how, short(tc.raw), got, tc.statuses)
+		}
+	}
+	if closed != tc.closed {
+		t.Fatalf("%s %q: closed=%v, want %v", how, short(tc.raw), closed, tc.closed)
+	}
+	if tc.want != "" && rs[len(rs)-1].body != tc.want {
+		t.Fatalf("%s %q: handler saw %s, want %s", how, short(tc.raw), rs[len(rs)-1].body, tc.want)
+	}
+	for _, r := range rs {
+		if r.status >= 400 && r.header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%s %q: a %d without a problem+json body", how, short(tc.raw), r.status)
+		}
+	}
+}
+
+func TestEngineTable(t *testing.T) {
+	e := testEngine(t, Limits{})
+	for _, tc := range engineCases {
+		raw := []byte(crlf(tc.raw))
+		out, closed := feed(t, e, raw)
+		checkCase(t, tc, out, closed, "whole")
+	}
+	if n := e.InFlight(); n != 0 {
+		t.Fatalf("in flight after the table: %d, want 0 (a pooled exchange leaked)", n)
+	}
+}
+
+// TestEngineSplitPoints feeds every case split at every point (and a byte at
+// a time): each must answer exactly what the whole input answered.
+func TestEngineSplitPoints(t *testing.T) {
+	e := testEngine(t, Limits{})
+	for _, tc := range engineCases {
+		raw := []byte(crlf(tc.raw))
+		whole, wholeClosed := feed(t, e, raw)
+		want := normalize(whole)
+		for i := 1; i < len(raw); i++ {
+			out, closed := feed(t, e, raw[:i], raw[i:])
+			if got := normalize(out); got != want || closed != wholeClosed {
+				t.Fatalf("%q split at %d:\n%s\nclosed=%v; whole input gave:\n%s\nclosed=%v", short(tc.raw), i, got, closed, want, wholeClosed)
+			}
+		}
+		parts := make([][]byte, len(raw))
+		for i := range raw {
+			parts[i] = raw[i : i+1]
+		}
+		out, closed := feed(t, e, parts...)
+		if got := normalize(out); got != want || closed != wholeClosed {
+			t.Fatalf("%q a byte at a time:\n%s\nwhole input gave:\n%s", short(tc.raw), got, want)
+		}
+	}
+	if n := e.InFlight(); n != 0 {
+		t.Fatalf("in flight: %d, want 0", n)
+	}
+}
+
+// short abbreviates long inputs in failure messages.
+func short(s string) string {
+	if len(s) > 200 {
+		return s[:100] + "…" + s[len(s)-100:]
+	}
+	return s
+}
