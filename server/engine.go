@@ -13,7 +13,6 @@ import (
 
 	"github.com/geometryos/daemon1/pool"
 	"github.com/panjf2000/gnet/v2"
-	"github.com/panjf2000/gnet/v2/pkg/logging"
 	"github.com/valyala/fasthttp"
 )
 
@@ -90,7 +89,7 @@ type Engine struct {
 // New makes an Engine for r. Register every route on r first.
 func New(r *Router, o Options) (*Engine, error) {
 	o = o.withDefaults()
-	e := &Engine{router: r, opts: o, lim: o.Limits, logger: log.Default(),
+	e := &Engine{router: r, opts: o, lim: o.Limits, logger: fasthttpLogger(o.Logf),
 		booted: make(chan struct{}), done: make(chan error, 1), epoch: time.Now()}
 	e.exchanges.New = func() *exchange { return &exchange{} }
 	bufSize := o.Limits.MaxHeaderBytes + 4096
@@ -119,7 +118,7 @@ func (e *Engine) Start() error {
 			gnet.WithReusePort(e.opts.ReusePort),
 			gnet.WithTicker(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-			gnet.WithLogLevel(logging.ErrorLevel), // gnet's start-up lines are ours to say
+			gnet.WithLogger(gnetLogger(e.opts.Logf)),
 		)
 	}()
 	select {

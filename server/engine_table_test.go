@@ -5,19 +5,19 @@ import (
 	"testing"
 )
 
-// engineCase is one line of the framing table: what arrives, the statuses
+// EngineCase is one line of the framing table: what arrives, the statuses
 // answered in order, whether the connection is closed, and what the last
 // echo handler saw (if want is not empty).
-type engineCase struct {
-	raw      string
-	statuses []int
-	closed   bool
-	want     string
+type EngineCase struct {
+	Raw      string
+	Statuses []int
+	Closed   bool
+	Want     string
 }
 
 func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 
-var engineCases = []engineCase{
+var engineCases = []EngineCase{
 	// Keep-alive and its HTTP/1.0 and Connection rules.
 	{"GET /echo HTTP/1.1\nHost: a\n\n", []int{200}, false, `GET /echo body=""`},
 	{"GET /echo HTTP/1.1\nHost: a\nConnection: close\n\n", []int{200}, true, ""},
@@ -63,10 +63,10 @@ var engineCases = []engineCase{
 		[]int{200, 400}, true, ""},
 }
 
-func checkCase(t *testing.T, tc engineCase, out []byte, closed bool, how string) {
+func checkCase(t *testing.T, tc EngineCase, out []byte, closed bool, how string) {
 	t.Helper()
 	var methods []string
-	if strings.HasPrefix(tc.raw, "HEAD") {
+	if strings.HasPrefix(tc.Raw, "HEAD") {
 		methods = []string{"HEAD"}
 	}
 	rs := parseResponses(t, out, methods...)
@@ -76,31 +76,31 @@ func checkCase(t *testing.T, tc engineCase, out []byte, closed bool, how string)
 			got = append(got, r.status)
 		}
 	}
-	if len(got) != len(tc.statuses) {
-		t.Fatalf("%s %q: statuses %v, want %v\n%s", how, short(tc.raw), got, tc.statuses, out)
+	if len(got) != len(tc.Statuses) {
+		t.Fatalf("%s %q: statuses %v, want %v\n%s", how, short(tc.Raw), got, tc.Statuses, out)
 	}
 	for i := range got {
-		if got[i] != tc.statuses[i] {
-			t.Fatalf("%s %q: statuses %v, want %v", how, short(tc.raw), got, tc.statuses)
+		if got[i] != tc.Statuses[i] {
+			t.Fatalf("%s %q: statuses %v, want %v", how, short(tc.Raw), got, tc.Statuses)
 		}
 	}
-	if closed != tc.closed {
-		t.Fatalf("%s %q: closed=%v, want %v", how, short(tc.raw), closed, tc.closed)
+	if closed != tc.Closed {
+		t.Fatalf("%s %q: closed=%v, want %v", how, short(tc.Raw), closed, tc.Closed)
 	}
-	if tc.want != "" && rs[len(rs)-1].body != tc.want {
-		t.Fatalf("%s %q: handler saw %s, want %s", how, short(tc.raw), rs[len(rs)-1].body, tc.want)
+	if tc.Want != "" && rs[len(rs)-1].body != tc.Want {
+		t.Fatalf("%s %q: handler saw %s, want %s", how, short(tc.Raw), rs[len(rs)-1].body, tc.Want)
 	}
 	for _, r := range rs {
 		if r.status >= 400 && r.header.Get("Content-Type") != "application/problem+json" {
-			t.Fatalf("%s %q: a %d without a problem+json body", how, short(tc.raw), r.status)
+			t.Fatalf("%s %q: a %d without a problem+json body", how, short(tc.Raw), r.status)
 		}
 	}
 }
 
 func TestEngineTable(t *testing.T) {
 	e := testEngine(t, Limits{})
-	for _, tc := range engineCases {
-		raw := []byte(crlf(tc.raw))
+	for _, tc := range EngineCases {
+		raw := []byte(crlf(tc.Raw))
 		out, closed := feed(t, e, raw)
 		checkCase(t, tc, out, closed, "whole")
 	}
@@ -113,14 +113,14 @@ func TestEngineTable(t *testing.T) {
 // a time): each must answer exactly what the whole input answered.
 func TestEngineSplitPoints(t *testing.T) {
 	e := testEngine(t, Limits{})
-	for _, tc := range engineCases {
-		raw := []byte(crlf(tc.raw))
+	for _, tc := range EngineCases {
+		raw := []byte(crlf(tc.Raw))
 		whole, wholeClosed := feed(t, e, raw)
 		want := normalize(whole)
 		for i := 1; i < len(raw); i++ {
 			out, closed := feed(t, e, raw[:i], raw[i:])
 			if got := normalize(out); got != want || closed != wholeClosed {
-				t.Fatalf("%q split at %d:\n%s\nclosed=%v; whole input gave:\n%s\nclosed=%v", short(tc.raw), i, got, closed, want, wholeClosed)
+				t.Fatalf("%q split at %d:\n%s\nclosed=%v; whole input gave:\n%s\nclosed=%v", short(tc.Raw), i, got, closed, want, wholeClosed)
 			}
 		}
 		parts := make([][]byte, len(raw))
@@ -129,7 +129,7 @@ func TestEngineSplitPoints(t *testing.T) {
 		}
 		out, closed := feed(t, e, parts...)
 		if got := normalize(out); got != want || closed != wholeClosed {
-			t.Fatalf("%q a byte at a time:\n%s\nwhole input gave:\n%s", short(tc.raw), got, want)
+			t.Fatalf("%q a byte at a time:\n%s\nwhole input gave:\n%s", short(tc.Raw), got, want)
 		}
 	}
 	if n := e.InFlight(); n != 0 {

@@ -173,8 +173,8 @@ func (e *Engine) appendResponse(dst []byte, x *exchange) []byte {
 		resp.Header.SetContentLength(len(body))
 	}
 	resp.Header.SetServer(e.opts.Name)
-	if resp.ConnectionClose() {
-		x.close = true // the handler asked for it
+	if resp.ConnectionClose() || e.draining.Load() {
+		x.close = true // the handler asked for it, or the engine is stopping
 	}
 	switch {
 	case x.close:

@@ -32,6 +32,7 @@ func NewFastHTTP(r *Router, o Options) *FastHTTP {
 	f.srv = &fasthttp.Server{
 		Handler:                       f.ServeHTTP,
 		Name:                          o.Name,
+		Logger:                        fasthttpLogger(o.Logf),
 		ReadBufferSize:                o.Limits.MaxHeaderBytes,
 		MaxRequestBodySize:            int(o.Limits.MaxBodyBytes),
 		ReadTimeout:                   o.Limits.HeaderTimeout,

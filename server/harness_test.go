@@ -60,6 +60,9 @@ func (f *fakeConn) RemoteAddr() net.Addr          { return fakeAddr }
 func (f *fakeConn) Fd() int                       { return -1 } // shutdown fails: the engine closes
 func (f *fakeConn) Wake(gnet.AsyncCallback) error { f.wakes.Add(1); return nil }
 
+// TestRouter exports testRouter to the package's external tests.
+var TestRouter = testRouter
+
 // testRouter has routes that show what the handler saw and that finish out
 // of order.
 func testRouter() *Router {
@@ -79,13 +82,15 @@ func testRouter() *Router {
 	r.Handle("GET", "/slow/{ms}", Worker, func(ctx *fasthttp.RequestCtx) {
 		ms, _ := strconv.Atoi(string(Param(ctx, "ms")))
 		time.Sleep(time.Duration(ms) * time.Millisecond)
-		fmt.Fprintf(ctx, "slow %d", ms)
+		fmt.Fprintf(ctx, "slow %d %s", ms, ctx.QueryArgs().Peek("i"))
 	})
 	r.Handle("GET", "/fast/{n}", Inline, func(ctx *fasthttp.RequestCtx) {
-		fmt.Fprintf(ctx, "fast %s", Param(ctx, "n"))
+		fmt.Fprintf(ctx, "fast %s %s", Param(ctx, "n"), ctx.QueryArgs().Peek("i"))
 	})
 	r.Handle("GET", "/panic", Inline, func(*fasthttp.RequestCtx) { panic("test panic") })
 	r.Handle("GET", "/panic-worker", Worker, func(*fasthttp.RequestCtx) { panic("test panic") })
+	big := bytes.Repeat([]byte("x"), 256<<10)
+	r.Handle("GET", "/big", Inline, func(ctx *fasthttp.RequestCtx) { ctx.Response.SetBodyRaw(big) })
 	r.Handle("GET", "/close", Inline, func(ctx *fasthttp.RequestCtx) { ctx.SetConnectionClose() })
 	return r
 }

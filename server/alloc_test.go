@@ -1,0 +1,50 @@
+//go:build !race
+
+package server
+
+import (
+	"testing"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// TestEngineZeroAllocs proves the engine's hot path allocates nothing once
+// warm: framing, parsing into a pooled RequestCtx, routing, the handler,
+// serializing the response, and the write, for single and pipelined requests.
+func TestEngineZeroAllocs(t *testing.T) {
+	f := func(name, raw string) {
+		t.Helper()
+		e := testEngine(t, Limits{})
+		fc := &fakeConn{}
+		e.OnOpen(fc)
+		req := []byte(crlf(raw))
+		run := func() {
+			fc.in = req
+			fc.out = fc.out[:0]
+			if e.OnTraffic(fc) != gnet.None || len(fc.in) != 0 {
+				t.Fatalf("%s: the request was not served", name)
+			}
+		}
+		for i := 0; i < 10; i++ {
+			run() // warm the pools and buffers
+		}
+		if n := testing.AllocsPerRun(1000, run); n != 0 {
+			t.Fatalf("%s: %v allocations per pass, want 0", name, n)
+		}
+	}
+	f("GET /healthz", "GET /healthz HTTP/1.1\nHost: a\n\n")
+	f("GET /healthz pipelined x16", strings16("GET /healthz HTTP/1.1\nHost: a\nUser-Agent: bench\n\n"))
+	f("GET /healthz HTTP/1.0 keep-alive", "GET /healthz HTTP/1.0\nConnection: keep-alive\n\n")
+	f("HEAD /healthz", "HEAD /healthz HTTP/1.1\nHost: a\n\n")
+	f("POST with a body", "POST /nowhere HTTP/1.1\nHost: a\nContent-Length: 5\n\nhello")
+	f("chunked POST", "POST /nowhere HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n5\nhello\n0\n\n")
+	f("404", "GET /nowhere HTTP/1.1\nHost: a\n\n")
+}
+
+func strings16(s string) string {
+	out := ""
+	for i := 0; i < 16; i++ {
+		out += s
+	}
+	return out
+}
