@@ -49,11 +49,11 @@ func validHost(b []byte) bool {
 	return true
 }
 
-// validTarget accepts origin-form ("/p?q"), absolute-form ("http://h/p"),
-// authority-form ("h:443") and asterisk-form ("*"), made only of URI characters
-// with well-formed percent escapes. Which form suits which method is the
-// router's business.
-func validTarget(b []byte) bool {
+// validTarget accepts the request-target forms of RFC 9112 §3.2 that suit
+// the method: origin-form ("/p?q"), absolute-form ("http://h/p"), asterisk-form
+// ("*") and, for CONNECT only, authority-form ("h:443"); each made only of URI
+// characters with well-formed percent escapes.
+func validTarget(method, b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}
@@ -69,7 +69,30 @@ func validTarget(b []byte) bool {
 			i += 2
 		}
 	}
-	return b[0] != '?'
+	switch {
+	case string(method) == "CONNECT":
+		return b[0] != '/' && validHost(b)
+	case b[0] == '/':
+		return true
+	case len(b) == 1 && b[0] == '*':
+		return true
+	}
+	return hasScheme(b)
+}
+
+// hasScheme reports whether b starts with scheme "://" (RFC 3986 §3.1).
+func hasScheme(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return len(b) > i+3 && b[i+1] == '/' && b[i+2] == '/'
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func isHex(c byte) bool { return hexVal(c) >= 0 }

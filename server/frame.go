@@ -139,7 +139,7 @@ func (f *framer) requestLine(line []byte) frameStatus {
 	if sp <= 0 || !isToken(line[:sp]) {
 		return 400
 	}
-	rest := line[sp+1:]
+	method, rest := line[:sp], line[sp+1:]
 	sp = bytes.IndexByte(rest, ' ')
 	if sp <= 0 {
 		return 400
@@ -148,7 +148,7 @@ func (f *framer) requestLine(line []byte) frameStatus {
 	if len(target) > f.lim.MaxTargetBytes {
 		return 414
 	}
-	if !validTarget(target) {
+	if !validTarget(method, target) {
 		return 400
 	}
 	if len(version) != 8 || string(version[:5]) != "HTTP/" || !isDigit(version[5]) ||

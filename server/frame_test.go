@@ -85,6 +85,12 @@ func TestFramerRejects(t *testing.T) {
 	f("GET /a%2 HTTP/1.1\nHost: a\n\n", 400)
 	f("GET /a\"b HTTP/1.1\nHost: a\n\n", 400)
 	f("GET ?x HTTP/1.1\nHost: a\n\n", 400)
+	f("GET 0 HTTP/1.0\n\n", 400)              // no form of target
+	f("GET a:443 HTTP/1.1\nHost: a\n\n", 400) // authority-form is for CONNECT
+	f("GET http:/a HTTP/1.1\nHost: a\n\n", 400)
+	f("GET 1http://a/ HTTP/1.1\nHost: a\n\n", 400)
+	f("CONNECT /a HTTP/1.1\nHost: a\n\n", 400)
+	f("GET ** HTTP/1.1\nHost: a\n\n", 400)
 	f("GET / HTTP/2.0\nHost: a\n\n", 505)
 	f("GET / HTTP/0.9\nHost: a\n\n", 505)
 	f("GET /"+strings.Repeat("a", 64)+" HTTP/1.1\nHost: a\n\n", 414)

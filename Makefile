@@ -1,0 +1,53 @@
+# daemon1 — see README.md. `make run` and `make test` are the two set-up commands.
+GO       ?= go
+BIN      := bin
+PKGS     := ./...
+FUZZTIME ?= 10s
+LISTEN   ?= 127.0.0.1:8080
+
+.PHONY: run build test test-race test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+
+build:
+	$(GO) build -o $(BIN)/daemon1 ./cmd/daemon1
+
+run: build
+	$(BIN)/daemon1 -listen $(LISTEN)
+
+# What CI runs: formatting, vet, the tests with the race detector in random
+# order, then a short fuzz run of each parser.
+test: test-deps fmt-check vet test-race fuzz-short
+
+test-deps:
+	scripts/deps.sh curl:curl
+
+test-race:
+	CI=$${CI:-} $(GO) test -race -shuffle=on -count=1 -timeout 10m $(PKGS)
+
+# Plain tests without the race detector (faster; includes the 0-allocation tests).
+test-fast:
+	$(GO) test -count=1 $(PKGS)
+
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzFramer$$' -fuzztime $(FUZZTIME) ./server
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) ./codec
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=5m
+
+bench: build
+	scripts/bench.sh
+
+lint: fmt-check vet
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,237 @@
+// Command enginebench measures daemon1's engine against its baselines with
+// wrk on loopback: daemon1 on gnet, the same binary with -engine=fasthttp
+// (the baseline every ratio is taken against) and rawgnet (the ceiling),
+// alternating servers within each round, several rounds, medians reported.
+//
+// Besides wrk's req/s and latency it reads each server's CPU time from
+// /proc/PID/stat over the measured run and divides it by the requests served:
+// on shared cores that figure is steadier than req/s.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+type server struct {
+	name string
+	args func(addr string) []string
+	bin  string
+}
+
+type scenario struct {
+	name  string
+	conns int
+	depth int // pipelined requests per wrk request; 1 is none
+}
+
+type result struct {
+	rps, p50, p99, max, cpuPerReq float64 // req/s; latencies in ms; µs
+	requests, errors              int64
+}
+
+func main() {
+	daemon := flag.String("daemon", "bin/daemon1", "daemon1 binary")
+	raw := flag.String("raw", "bin/rawgnet", "rawgnet binary")
+	rounds := flag.Int("rounds", 3, "rounds; each runs every scenario on every server")
+	duration := flag.Duration("duration", 5*time.Second, "measured time of one wrk run")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured wrk run before each measured one")
+	threads := flag.Int("threads", 2, "wrk threads")
+	out := flag.String("out", "", "write the markdown report here too")
+	flag.Parse()
+
+	servers := []server{
+		{"daemon1 (gnet)", func(a string) []string { return []string{"-listen", a} }, *daemon},
+		{"fasthttp.Server", func(a string) []string { return []string{"-listen", a, "-engine", "fasthttp"} }, *daemon},
+		{"raw gnet", func(a string) []string { return []string{"-listen", a} }, *raw},
+	}
+	scenarios := []scenario{
+		{"GET /healthz, 64 conns", 64, 1},
+		{"GET /healthz, 256 conns", 256, 1},
+		{"GET /healthz, 256 conns, pipelined x16", 256, 16},
+	}
+	script, err := pipelineScript()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.Remove(script)
+
+	results := map[string]map[string][]result{} // scenario → server → runs
+	for r := 0; r < *rounds; r++ {
+		for _, sc := range scenarios {
+			for i := range servers {
+				srv := servers[(i+r)%len(servers)] // rotate who goes first
+				res, err := measure(srv, sc, script, *threads, *warmup, *duration)
+				if err != nil {
+					log.Fatalf("%s, %s: %v", srv.name, sc.name, err)
+				}
+				if results[sc.name] == nil {
+					results[sc.name] = map[string][]result{}
+				}
+				results[sc.name][srv.name] = append(results[sc.name][srv.name], res)
+				log.Printf("round %d  %-40s %-16s %9.0f req/s  p99 %6.2f ms  %5.2f µs CPU/req",
+					r+1, sc.name, srv.name, res.rps, res.p99, res.cpuPerReq)
+			}
+		}
+	}
+	report := render(scenarios, servers, results, *rounds, *duration)
+	fmt.Print(report)
+	if *out != "" {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// measure starts srv, warms it up, runs wrk once while sampling the server's
+// CPU time, and stops it.
+func measure(srv server, sc scenario, script string, threads int, warmup, d time.Duration) (result, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return result{}, err
+	}
+	cmd := exec.Command(srv.bin, srv.args(addr)...)
+	cmd.Stderr = nil
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	if err := waitListening(addr); err != nil {
+		return result{}, err
+	}
+	if _, err := runWrk(addr, sc, script, threads, warmup); err != nil {
+		return result{}, fmt.Errorf("warm-up: %w", err)
+	}
+	before, err := cpuTime(cmd.Process.Pid)
+	if err != nil {
+		return result{}, err
+	}
+	res, err := runWrk(addr, sc, script, threads, d)
+	if err != nil {
+		return result{}, err
+	}
+	after, err := cpuTime(cmd.Process.Pid)
+	if err != nil {
+		return result{}, err
+	}
+	if res.requests > 0 {
+		res.cpuPerReq = float64((after - before).Microseconds()) / float64(res.requests)
+	}
+	return res, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitListening(addr string) error {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+	}
+	return fmt.Errorf("nothing listens on %s", addr)
+}
+
+// cpuTime reads utime+stime of pid from /proc.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the parenthesised command name; utime and stime are the
+	// 14th and 15th fields of the whole line.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	var utime, stime int64
+	if _, err := fmt.Sscan(f[11], &utime); err != nil {
+		return 0, err
+	}
+	if _, err := fmt.Sscan(f[12], &stime); err != nil {
+		return 0, err
+	}
+	const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
+	return time.Duration(utime+stime) * time.Second / clkTck, nil
+}
+
+func median(rs []result, f func(result) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+func render(scs []scenario, servers []server, res map[string]map[string][]result, rounds int, d time.Duration) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "# Engine benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, %s. wrk on the same machine over loopback, %d rounds of %s per cell, medians; ratios are to fasthttp.Server in the same run (req/s: higher is better; CPU: lower is better).\n\n",
+		host, runtime.NumCPU(), cpuModel(), runtime.Version(), rounds, d)
+	base := servers[1].name
+	for _, sc := range scs {
+		fmt.Fprintf(&b, "## %s\n\n", sc.name)
+		fmt.Fprintf(&b, "| server | req/s | ×fasthttp | p50 ms | p99 ms | max ms | CPU µs/req | ×fasthttp | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		baseRPS := median(res[sc.name][base], func(r result) float64 { return r.rps })
+		baseCPU := median(res[sc.name][base], func(r result) float64 { return r.cpuPerReq })
+		for _, srv := range servers {
+			rs := res[sc.name][srv.name]
+			rps := median(rs, func(r result) float64 { return r.rps })
+			cpu := median(rs, func(r result) float64 { return r.cpuPerReq })
+			var errs int64
+			for _, r := range rs {
+				errs += r.errors
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", srv.name, rps, rps/baseRPS,
+				median(rs, func(r result) float64 { return r.p50 }), median(rs, func(r result) float64 { return r.p99 }),
+				median(rs, func(r result) float64 { return r.max }), cpu, cpu/baseCPU, errs)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the tests and benchmarks use, each only if
+# its command is missing: `apt-get update` runs once, and only when needed.
+# Usage: scripts/deps.sh COMMAND:PACKAGE ...   e.g. scripts/deps.sh curl:curl wrk:wrk
+set -euo pipefail
+
+missing=()
+for pair in "$@"; do
+	cmd=${pair%%:*} pkg=${pair#*:}
+	command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
