@@ -5,7 +5,7 @@ PKGS     := ./...
 FUZZTIME ?= 10s
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: run build test test-race test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 build:
 	$(GO) build -o $(BIN)/daemon1 ./cmd/daemon1
@@ -14,14 +14,18 @@ run: build
 	$(BIN)/daemon1 -listen $(LISTEN)
 
 # What CI runs: formatting, vet, the tests with the race detector in random
-# order, then a short fuzz run of each parser.
-test: test-deps fmt-check vet test-race fuzz-short
+# order, the allocation tests (which -race would distort), then a short fuzz
+# run of each parser.
+test: test-deps fmt-check vet test-race test-allocs fuzz-short
 
 test-deps:
 	scripts/deps.sh curl:curl
 
 test-race:
 	CI=$${CI:-} $(GO) test -race -shuffle=on -count=1 -timeout 10m $(PKGS)
+
+test-allocs:
+	$(GO) test -count=1 -run 'Allocs' $(PKGS)
 
 # Plain tests without the race detector (faster; includes the 0-allocation tests).
 test-fast:

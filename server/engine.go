@@ -236,7 +236,6 @@ func (c *conn) parse(now int64) {
 	if err != nil {
 		return
 	}
-	wall := time.Now()
 	off := 0
 	for off < len(buf) && !c.closing {
 		if c.overloaded() {
@@ -256,7 +255,7 @@ func (c *conn) parse(now int64) {
 			c.awaitBody(now)
 			break
 		}
-		c.serve(buf[off+c.fr.start:off+n], wall)
+		c.serve(buf[off+c.fr.start : off+n])
 		off += n
 		c.fr.reset()
 		c.reqStart, c.bodyStart, c.need, c.continueSent = 0, 0, 0, false

@@ -57,7 +57,7 @@ type reqReader struct {
 
 // serve parses one complete request (raw, as the framer delimited it), routes
 // it and either answers it inline or hands it to a worker.
-func (c *conn) serve(raw []byte, now time.Time) {
+func (c *conn) serve(raw []byte) {
 	e := c.e
 	x := e.exchanges.Get()
 	x.c = c
@@ -82,7 +82,7 @@ func (c *conn) serve(raw []byte, now time.Time) {
 	if x.close {
 		c.closing = true
 	}
-	x.meta.deadline = now.Add(e.opts.Budget)
+	x.meta.deadline = x.ctx.Time().Add(e.opts.Budget) // Init2 stamped it: now
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	rt := e.router.resolve(&x.ctx, &x.meta)
 	if rt == nil {

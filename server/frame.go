@@ -176,13 +176,28 @@ func (f *framer) field(line []byte) frameStatus {
 	if st != 0 {
 		return st
 	}
-	switch {
-	case equalFold(name, "host"):
+	// Switch on the length first: most fields are none of these four.
+	switch len(name) {
+	case len("host"):
+		if !equalFold(name, "host") {
+			break
+		}
 		if f.hasHost || !validHost(value) {
 			return 400
 		}
 		f.hasHost = true
-	case equalFold(name, "content-length"):
+	case len("expect"):
+		if !equalFold(name, "expect") {
+			break
+		}
+		if !equalFold(value, "100-continue") {
+			return 417
+		}
+		f.expectContinue = !f.http10
+	case len("content-length"):
+		if !equalFold(name, "content-length") {
+			break
+		}
 		if f.hasLength {
 			return 400 // repeated, even if equal: fasthttp rejects it too
 		}
@@ -191,7 +206,10 @@ func (f *framer) field(line []byte) frameStatus {
 			return 400
 		}
 		f.hasLength, f.contentLength = true, n
-	case equalFold(name, "transfer-encoding"):
+	case len("transfer-encoding"):
+		if !equalFold(name, "transfer-encoding") {
+			break
+		}
 		if f.chunked || f.http10 {
 			return 400 // RFC 9112 §6.1: faulty framing in HTTP/1.0
 		}
@@ -199,11 +217,6 @@ func (f *framer) field(line []byte) frameStatus {
 			return st
 		}
 		f.chunked = true
-	case equalFold(name, "expect"):
-		if !equalFold(value, "100-continue") {
-			return 417
-		}
-		f.expectContinue = !f.http10
 	}
 	return 0
 }
