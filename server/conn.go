@@ -22,6 +22,7 @@ type conn struct {
 	out   []byte      // responses produced during this OnTraffic, in order
 	queue []*exchange // responses not yet written, oldest at qhead
 	qhead int
+	spare *exchange // a reset exchange bound to this conn, reused inline
 
 	reqStart     int64 // when the current request's first byte was seen; 0 if none
 	bodyStart    int64 // when its header block completed; 0 before
@@ -71,7 +72,7 @@ func (c *conn) flushReady() {
 		c.qhead++
 		c.out = append(c.out, x.out...)
 		closing := x.close
-		c.e.release(x)
+		c.recycle(x)
 		if closing {
 			// Requests pipelined behind a closing response are never answered.
 			c.closing = true
@@ -92,7 +93,7 @@ func (c *conn) emit(x *exchange) {
 		if x.close {
 			c.closing = true
 		}
-		c.e.release(x)
+		c.recycle(x)
 		return
 	}
 	x.state.Store(xDone)
@@ -109,6 +110,10 @@ func (c *conn) orphanAll() {
 	}
 	clear(c.queue)
 	c.queue, c.qhead = nil, 0
+	if c.spare != nil {
+		c.e.release(c.spare)
+		c.spare = nil
+	}
 }
 
 // netConn is the net.Conn given to fasthttp.RequestCtx.Init2: it only answers

@@ -236,6 +236,9 @@ func (c *conn) parse(now int64) {
 	if err != nil {
 		return
 	}
+	rd := c.e.readers.Get()
+	defer c.e.readers.Put(rd)
+	wall := time.Now() // one clock read per pass serves every request in it
 	off := 0
 	for off < len(buf) && !c.closing {
 		if c.overloaded() {
@@ -255,7 +258,7 @@ func (c *conn) parse(now int64) {
 			c.awaitBody(now)
 			break
 		}
-		c.serve(buf[off+c.fr.start : off+n])
+		c.serve(buf[off+c.fr.start:off+n], rd, wall)
 		off += n
 		c.fr.reset()
 		c.reqStart, c.bodyStart, c.need, c.continueSent = 0, 0, 0, false

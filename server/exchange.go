@@ -32,21 +32,55 @@ const (
 // maxPooledOut is the largest response buffer a pooled exchange keeps.
 const maxPooledOut = 64 << 10
 
-// release returns x to the pool. x must not be used after release.
+// acquire returns an exchange bound to c: the connection's spare one when it
+// has it, so that a connection serving inline requests one after another
+// reuses one context and binds it (fasthttp's Init2) once.
+func (c *conn) acquire(now time.Time) *exchange {
+	x := c.spare
+	if x != nil {
+		c.spare = nil
+	} else {
+		x = c.e.exchanges.Get()
+		x.c = c
+		x.ctx.Init2(&c.nc, c.e.logger, false)
+	}
+	x.meta.start = now
+	return x
+}
+
+// recycle resets x; the connection keeps it as its spare if it has none,
+// else it goes back to the pool. Called on the loop only. x must not be used
+// after recycle.
+func (c *conn) recycle(x *exchange) {
+	c.e.reset(x)
+	if c.spare == nil && x.c == c {
+		c.spare = x
+		return
+	}
+	c.e.release(x)
+}
+
+// release resets x and returns it to the pool. x must not be used after.
 func (e *Engine) release(x *exchange) {
+	e.reset(x)
+	x.c = nil
+	e.exchanges.Put(x)
+}
+
+func (e *Engine) reset(x *exchange) {
 	if x.counted {
 		e.inFlight.Add(-1)
 	}
 	x.ctx.Request.Reset()
 	x.ctx.Response.Reset()
+	x.ctx.ResetUserValues()
 	x.meta.reset()
-	x.c, x.close, x.counted = nil, false, false
+	x.close, x.counted = false, false
 	if cap(x.out) > maxPooledOut {
 		x.out = nil
 	}
 	x.out = x.out[:0]
 	x.state.Store(xRunning)
-	e.exchanges.Put(x)
 }
 
 // reqReader feeds fasthttp's parser the bytes of one framed request.
@@ -57,12 +91,9 @@ type reqReader struct {
 
 // serve parses one complete request (raw, as the framer delimited it), routes
 // it and either answers it inline or hands it to a worker.
-func (c *conn) serve(raw []byte) {
+func (c *conn) serve(raw []byte, rd *reqReader, now time.Time) {
 	e := c.e
-	x := e.exchanges.Get()
-	x.c = c
-	x.ctx.Init2(&c.nc, e.logger, false)
-	rd := e.readers.Get()
+	x := c.acquire(now)
 	rd.r.Reset(raw)
 	rd.br.Reset(&rd.r)
 	err := x.ctx.Request.Header.Read(rd.br)
@@ -70,7 +101,6 @@ func (c *conn) serve(raw []byte) {
 		err = x.ctx.Request.ContinueReadBody(rd.br, int(e.lim.MaxBodyBytes), false)
 	}
 	leftover := rd.br.Buffered() + rd.r.Len()
-	e.readers.Put(rd)
 	if err != nil || leftover != 0 {
 		// The framer accepted what fasthttp did not: answer 400, never guess.
 		c.finishWithStatus(x, fasthttp.StatusBadRequest)
@@ -82,7 +112,7 @@ func (c *conn) serve(raw []byte) {
 	if x.close {
 		c.closing = true
 	}
-	x.meta.deadline = x.ctx.Time().Add(e.opts.Budget) // Init2 stamped it: now
+	x.meta.deadline = now.Add(e.opts.Budget)
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	rt := e.router.resolve(&x.ctx, &x.meta)
 	if rt == nil {
@@ -122,10 +152,7 @@ func (c *conn) finishWithStatus(x *exchange, status int) {
 
 // reject answers a request the framer refused and stops parsing.
 func (c *conn) reject(status int) {
-	x := c.e.exchanges.Get()
-	x.c = c
-	x.ctx.Init2(&c.nc, c.e.logger, false)
-	c.finishWithStatus(x, status)
+	c.finishWithStatus(c.acquire(time.Now()), status)
 }
 
 // runWorker is the worker pool's function.
@@ -152,7 +179,7 @@ func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx, e
 func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, logf func(string, ...any)) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("panic serving %s %s: %v\n%s", ctx.Method(), ctx.URI().PathOriginal(), r, debug.Stack())
+			logf("panic serving %s %s: %v\n%s", ctx.Method(), rawPath(ctx), r, debug.Stack())
 			ctx.Response.Reset()
 			writeEngineProblem(ctx, fasthttp.StatusInternalServerError)
 		}

@@ -73,7 +73,8 @@ func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {
 func (f *FastHTTP) ServeHTTP(ctx *fasthttp.RequestCtx) {
 	m := f.metas.Get()
 	defer f.metas.Put(m)
-	m.deadline = time.Now().Add(f.opts.Budget)
+	m.start = time.Now()
+	m.deadline = m.start.Add(f.opts.Budget)
 	ctx.SetUserValue(metaKey, m)
 	defer ctx.RemoveUserValue(metaKey)
 	if rt := f.router.resolve(ctx, m); rt != nil {

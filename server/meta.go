@@ -13,13 +13,14 @@ const metaKey = "daemon1.request"
 // meta is what daemon1 knows about a request beyond what fasthttp parsed.
 type meta struct {
 	params   Params
+	start    time.Time // when the request's last byte was read
 	deadline time.Time
 	route    *Route
 }
 
 func (m *meta) reset() {
 	m.params.reset()
-	m.deadline = time.Time{}
+	m.start, m.deadline = time.Time{}, time.Time{}
 	m.route = nil
 }
 
@@ -46,6 +47,16 @@ func Deadline(ctx *fasthttp.RequestCtx) time.Time {
 		return m.deadline
 	}
 	return time.Time{}
+}
+
+// Start returns when the request was read in full (its last byte), the
+// moment its budget counts from. Handlers should use it rather than
+// ctx.Time(), which the gnet engine stamps once per connection context.
+func Start(ctx *fasthttp.RequestCtx) time.Time {
+	if m := metaOf(ctx); m != nil {
+		return m.start
+	}
+	return ctx.Time()
 }
 
 // RoutePattern returns the pattern of the route serving ctx, or "".

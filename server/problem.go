@@ -46,7 +46,7 @@ var engineDetail = map[int]string{
 // body buffer: no allocation once warm.
 func WriteProblem(ctx *fasthttp.RequestCtx, status int, typ, title, detail string) {
 	p := codec.Problem{Type: typ, Title: title, Status: status, Detail: detail,
-		Instance: ctx.URI().PathOriginal()}
+		Instance: rawPath(ctx)}
 	resp := &ctx.Response
 	resp.SetStatusCode(status)
 	resp.Header.SetContentType(codec.ProblemContentType)

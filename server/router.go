@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -215,7 +216,7 @@ func isStandardMethod(m []byte) bool {
 // When no route serves the request it writes the engine's answer (404, 405
 // with Allow, 501, or 204 with Allow to OPTIONS) and returns nil.
 func (r *Router) resolve(ctx *fasthttp.RequestCtx, m *meta) *Route {
-	res := r.lookup(ctx.Method(), ctx.URI().PathOriginal(), &m.params)
+	res := r.lookup(ctx.Method(), rawPath(ctx), &m.params)
 	m.route = res.route
 	if res.route != nil {
 		return res.route
@@ -229,4 +230,25 @@ func (r *Router) resolve(ctx *fasthttp.RequestCtx, m *meta) *Route {
 		writeEngineProblem(ctx, res.status)
 	}
 	return nil
+}
+
+// rawPath is the still-encoded path of the request target: what precedes "?"
+// in origin-form, the part after the authority in absolute-form. Reading it
+// from the request line spares parsing the whole URI for every request.
+func rawPath(ctx *fasthttp.RequestCtx) []byte {
+	t := ctx.Request.Header.RequestURI()
+	if len(t) > 0 && t[0] != '/' {
+		if i := bytes.Index(t, []byte("://")); i > 0 {
+			t = t[i+3:]
+			if j := bytes.IndexByte(t, '/'); j >= 0 {
+				t = t[j:]
+			} else {
+				t = t[len(t):]
+			}
+		}
+	}
+	if i := bytes.IndexByte(t, '?'); i >= 0 {
+		t = t[:i]
+	}
+	return t
 }

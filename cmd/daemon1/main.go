@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -16,6 +17,7 @@ import (
 )
 
 type config struct {
+	cpuProfile   string
 	engine       string
 	drainTimeout time.Duration
 	server       server.Options
@@ -43,6 +45,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&lim.MaxPipeline, "max-pipeline", d.MaxPipeline, "requests of one connection in progress before it stops being read")
 	fs.IntVar(&lim.MaxPendingOutput, "max-pending-output", d.MaxPendingOutput, "unsent bytes of one connection before it stops being read")
 	fs.IntVar(&lim.MaxInFlight, "max-inflight", d.MaxInFlight, "requests in progress in the process before no connection is read")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -67,6 +70,17 @@ func main() {
 
 func run(cfg config) int {
 	started := time.Now()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			log.Printf("daemon1: cannot profile: %v", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var draining atomic.Bool
 	router := &server.Router{}
 	health := api.NewHealth(draining.Load)
