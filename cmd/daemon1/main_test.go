@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// build compiles the daemon once per test binary run.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "daemon1")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+var servingRe = regexp.MustCompile(`serving on (\S+)`)
+
+// launch starts the binary and returns its address once it serves, and a
+// function that sends SIGTERM and returns the exit error and the log.
+func launch(t *testing.T, bin string, args ...string) (string, func() (error, string)) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var logb strings.Builder
+	sc := bufio.NewScanner(stderr)
+	addr := ""
+	for sc.Scan() {
+		logb.WriteString(sc.Text() + "\n")
+		if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+			break
+		}
+	}
+	if addr == "" {
+		cmd.Wait()
+		t.Fatalf("daemon1 did not start:\n%s", logb.String())
+	}
+	rest := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(stderr); rest <- string(b) }()
+	stop := func() (error, string) {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			return err, logb.String() + <-rest
+		case <-time.After(20 * time.Second):
+			t.Fatal("daemon1 did not stop within 20s of SIGTERM")
+			return nil, ""
+		}
+	}
+	return addr, stop
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestBinaryServesAndDrainsOnSIGTERM(t *testing.T) {
+	bin := build(t)
+	for _, engine := range []string{"gnet", "fasthttp"} {
+		addr, stop := launch(t, bin, "-listen", "127.0.0.1:0", "-engine", engine)
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code := get(t, "http://"+addr+path); code != 200 {
+				t.Fatalf("%s: GET %s = %d, want 200", engine, path, code)
+			}
+		}
+		// An idle keep-alive connection must not hold the drain up.
+		idle, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idle.Close()
+		err, log := stop()
+		if err != nil {
+			t.Fatalf("%s: exit after SIGTERM: %v\n%s", engine, err, log)
+		}
+		if !strings.Contains(log, "draining") || !strings.Contains(log, "stopped in") {
+			t.Fatalf("%s: the log does not tell the drain:\n%s", engine, log)
+		}
+	}
+}
+
+func TestBinaryReusePort(t *testing.T) {
+	bin := build(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	a, stopA := launch(t, bin, "-listen", addr, "-reuseport")
+	b, stopB := launch(t, bin, "-listen", addr, "-reuseport")
+	if a != addr || b != addr {
+		t.Fatalf("processes serve on %s and %s, want both on %s", a, b, addr)
+	}
+	for i := 0; i < 20; i++ {
+		if code := get(t, "http://"+addr+"/healthz"); code != 200 {
+			t.Fatalf("GET /healthz = %d", code)
+		}
+	}
+	if err, log := stopA(); err != nil {
+		t.Fatalf("first process: %v\n%s", err, log)
+	}
+	if code := get(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Fatalf("after the first process stopped, GET /healthz = %d", code)
+	}
+	if err, log := stopB(); err != nil {
+		t.Fatalf("second process: %v\n%s", err, log)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	c, err := parseFlags([]string{"-listen", "127.0.0.1:9", "-engine", "fasthttp", "-max-body", "10", "-budget", "5ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.server.Addr != "127.0.0.1:9" || c.engine != "fasthttp" || c.server.Limits.MaxBodyBytes != 10 || c.server.Budget != 5*time.Millisecond {
+		t.Fatalf("parsed %+v", c)
+	}
+	for _, bad := range [][]string{{"-nope"}, {"-budget", "soon"}, {"stray"}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Fatalf("parseFlags(%q) accepted", bad)
+		}
+	}
+	if code := run(config{engine: "quantum", server: c.server}); code != 2 {
+		t.Fatalf("an unknown engine exits %d, want 2", code)
+	}
+}
