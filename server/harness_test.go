@@ -191,3 +191,5 @@ func parseResponses(t testing.TB, out []byte, methods ...string) []response {
 		rs = append(rs, response{resp.StatusCode, resp.Header, string(body)})
 	}
 }
+
+func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
