@@ -19,7 +19,7 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	f("")
 	f("plain")
 	f(`quote " and \ backslash`)
-	f("ctl \x00\x01\x1f\n\r\t")
+	f("ctl \x00\x01\x1f\n\r\t\b\f")
 	f("<html> & friends")
 	f("ünïcödé ✓ 😀")
 	f("bad utf8 \xff\xfe end")

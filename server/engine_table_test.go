@@ -144,3 +144,18 @@ func short(s string) string {
 	}
 	return s
 }
+
+// TestContinueAfterQueue: a request expecting 100-continue behind a slow
+// worker request gets its 100 Continue once the answers ahead of it are out,
+// never before them.
+func TestContinueAfterQueue(t *testing.T) {
+	e := testEngine(t, Limits{})
+	out, closed := feed(t, e, []byte(crlf("GET /slow/30 HTTP/1.1\nHost: a\n\nPOST /echo HTTP/1.1\nHost: a\nExpect: 100-continue\nContent-Length: 2\n\n")))
+	if closed {
+		t.Fatal("closed")
+	}
+	rs := parseResponses(t, out)
+	if len(rs) != 2 || rs[0].status != 200 || rs[1].status != 100 {
+		t.Fatalf("got %d responses %v; want the slow 200, then 100 Continue", len(rs), rs)
+	}
+}

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// gnet has no per-connection timers: after every pass the loop computes the
+// one deadline a connection is waiting on (header, body, idle, write or
+// linger) and stores it atomically; a tick goroutine (OnTick) wakes the
+// connections whose deadline passed, and the loop acts on it.
+
+// lingerTimeout is how long a closing connection's unread input is drained
+// after its last response, so that closing does not reset the connection
+// under a response the client has not read yet.
+const lingerTimeout = 2 * time.Second
+
+// settle decides, after a pass, whether the connection closes now, starts
+// lingering, or when the tick should next look at it.
+func (c *conn) settle(now int64) gnet.Action {
+	e, lim := c.e, &c.e.lim
+	unsent := c.gc.OutboundBuffered()
+	if unsent == 0 {
+		c.outSince = 0
+	} else if c.outSince == 0 {
+		c.outSince = now
+	}
+	if c.closing && c.pending() == 0 && unsent == 0 {
+		return c.startLinger(now)
+	}
+	if c.gc.InboundBuffered() > lim.MaxHeaderBytes+int(lim.MaxBodyBytes)+64<<10 {
+		return gnet.Close // a client that floods a paused connection
+	}
+	idle := c.pending() == 0 && unsent == 0 && c.reqStart == 0
+	if idle && e.draining.Load() {
+		return c.startLinger(now)
+	}
+	var deadline int64
+	switch {
+	case c.outSince != 0:
+		deadline = c.outSince + int64(lim.WriteTimeout)
+	case c.pending() > 0:
+		deadline = 0 // a worker wakes us
+	case c.bodyStart != 0:
+		deadline = c.bodyStart + int64(lim.BodyTimeout)
+	case c.reqStart != 0 && !c.closing:
+		deadline = c.reqStart + int64(lim.HeaderTimeout)
+	default:
+		deadline = c.lastActive + int64(lim.IdleTimeout)
+	}
+	if deadline != 0 && now >= deadline {
+		return c.expire()
+	}
+	c.deadline.Store(deadline)
+	c.poll.Store(unsent > 0 || c.overloadedLight())
+	return gnet.None
+}
+
+// overloadedLight is overloaded without the connection's own output, which
+// settle has just looked at.
+func (c *conn) overloadedLight() bool {
+	return c.pending() >= c.e.lim.MaxPipeline || c.e.inFlight.Load() >= int64(c.e.lim.MaxInFlight)
+}
+
+// expire acts on a passed deadline.
+func (c *conn) expire() gnet.Action {
+	if c.outSince != 0 || c.reqStart == 0 || c.closing {
+		return gnet.Close // the client reads nothing, or an idle keep-alive ends
+	}
+	c.reject(fasthttp.StatusRequestTimeout)
+	if n := c.gc.InboundBuffered(); n > 0 {
+		c.gc.Discard(n)
+	}
+	_, err := c.gc.Write(c.out)
+	c.out = c.out[:0]
+	c.reqStart, c.bodyStart = 0, 0
+	if err != nil {
+		return gnet.Close
+	}
+	return c.settle(c.e.mono())
+}
+
+// startLinger shuts the write side down once everything is sent, then reads
+// and drops input until the client closes or lingerTimeout passes.
+func (c *conn) startLinger(now int64) gnet.Action {
+	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
+		return gnet.Close
+	}
+	c.lingerAt = now
+	c.deadline.Store(now + int64(lingerTimeout))
+	c.poll.Store(false)
+	return c.linger(now)
+}
+
+func (c *conn) linger(now int64) gnet.Action {
+	if n := c.gc.InboundBuffered(); n > 0 {
+		c.gc.Discard(n)
+	}
+	if now-c.lingerAt >= int64(lingerTimeout) {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// OnTick wakes the connections that have a deadline due, are paused, or
+// have output to watch.
+func (e *Engine) OnTick() (time.Duration, gnet.Action) {
+	now := e.mono()
+	draining := e.draining.Load()
+	e.conns.each(func(c *conn) {
+		d := c.deadline.Load()
+		if draining || c.poll.Load() || d != 0 && now >= d {
+			c.wake()
+		}
+	})
+	return e.opts.Tick, gnet.None
+}
