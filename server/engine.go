@@ -236,7 +236,7 @@ func (c *conn) parse(now int64) {
 	}
 	rd := c.e.readers.Get()
 	defer c.e.readers.Put(rd)
-	wall := time.Now() // one clock read per pass serves every request in it
+	wall := c.e.epoch.Add(time.Duration(now)) // the pass's one clock read, as a time
 	off := 0
 	for off < len(buf) && !c.closing {
 		if c.overloaded() {
