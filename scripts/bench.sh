@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh wrk:wrk
 go build -o bin/daemon1 ./cmd/daemon1
 go build -o bin/rawgnet ./bench/rawgnet
-out="bench/results/$(date -u +%Y-%m-%d)/engine.md"
-go run ./bench/enginebench -daemon bin/daemon1 -raw bin/rawgnet \
+dir="bench/results/$(date -u +%Y-%m-%d)"
+out="$dir/engine.md"
+go run ./bench/enginebench -daemon bin/daemon1 -raw bin/rawgnet -raw-dir "$dir/raw" \
 	-rounds "${ROUNDS:-3}" -duration "${DURATION:-5s}" -out "$out"
 echo "report: $out"

@@ -14,10 +14,10 @@ import (
 	"log"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,19 +45,29 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds; each runs every scenario on every server")
 	duration := flag.Duration("duration", 5*time.Second, "measured time of one wrk run")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured wrk run before each measured one")
-	threads := flag.Int("threads", 2, "wrk threads")
+	threads := flag.Int("threads", 1, "wrk threads")
+	serverCPUs := flag.String("server-cpus", "0", "CPU list the servers are pinned to (taskset); empty: not pinned")
+	clientCPUs := flag.String("client-cpus", "1", "CPU list wrk is pinned to; empty: not pinned")
 	out := flag.String("out", "", "write the markdown report here too")
+	flag.StringVar(&rawDir, "raw-dir", "", "keep every wrk output in this directory")
 	flag.Parse()
 
+	loops := strconv.Itoa(cpuCount(*serverCPUs))
 	servers := []server{
-		{"daemon1 (gnet)", func(a string) []string { return []string{"-listen", a} }, *daemon},
+		{"daemon1 (gnet)", func(a string) []string { return []string{"-listen", a, "-loops", loops} }, *daemon},
 		{"fasthttp.Server", func(a string) []string { return []string{"-listen", a, "-engine", "fasthttp"} }, *daemon},
-		{"raw gnet", func(a string) []string { return []string{"-listen", a} }, *raw},
+		{"raw gnet", func(a string) []string { return []string{"-listen", a, "-loops", loops} }, *raw},
 	}
+	pin = pinning{server: *serverCPUs, client: *clientCPUs, procs: loops}
 	scenarios := []scenario{
 		{"GET /healthz, 64 conns", 64, 1},
 		{"GET /healthz, 256 conns", 256, 1},
 		{"GET /healthz, 256 conns, pipelined x16", 256, 16},
+	}
+	if rawDir != "" {
+		if err := os.MkdirAll(rawDir, 0o755); err != nil {
+			log.Fatal(err)
+		}
 	}
 	script, err := pipelineScript()
 	if err != nil {
@@ -102,8 +112,7 @@ func measure(srv server, sc scenario, script string, threads int, warmup, d time
 	if err != nil {
 		return result{}, err
 	}
-	cmd := exec.Command(srv.bin, srv.args(addr)...)
-	cmd.Stderr = nil
+	cmd := pin.serverCmd(srv.bin, srv.args(addr)...)
 	if err := cmd.Start(); err != nil {
 		return result{}, err
 	}
@@ -198,8 +207,8 @@ func render(scs []scenario, servers []server, res map[string]map[string][]result
 	var b strings.Builder
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "# Engine benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, %s. wrk on the same machine over loopback, %d rounds of %s per cell, medians; ratios are to fasthttp.Server in the same run (req/s: higher is better; CPU: lower is better).\n\n",
-		host, runtime.NumCPU(), cpuModel(), runtime.Version(), rounds, d)
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, %s. wrk on the same machine over loopback, %d rounds of %s per cell, medians; ratios are to fasthttp.Server in the same run (req/s: higher is better; CPU: lower is better). %s\n\n",
+		host, runtime.NumCPU(), cpuModel(), runtime.Version(), rounds, d, pin)
 	base := servers[1].name
 	for _, sc := range scs {
 		fmt.Fprintf(&b, "## %s\n\n", sc.name)
@@ -214,13 +223,23 @@ func render(scs []scenario, servers []server, res map[string]map[string][]result
 			for _, r := range rs {
 				errs += r.errors
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", srv.name, rps, rps/baseRPS,
-				median(rs, func(r result) float64 { return r.p50 }), median(rs, func(r result) float64 { return r.p99 }),
-				median(rs, func(r result) float64 { return r.max }), cpu, cpu/baseCPU, errs)
+			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %s | %.2f | %.2f | %d |\n", srv.name, rps, rps/baseRPS,
+				ms(median(rs, func(r result) float64 { return r.p50 })), ms(median(rs, func(r result) float64 { return r.p99 })),
+				ms(median(rs, func(r result) float64 { return r.max })), cpu, cpu/baseCPU, errs)
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("A latency of – is one wrk did not measure: with pipelining it records one sample per batch " +
+		"and prints 0 for percentiles it has too few samples for. wrk is closed-loop, so its latencies also hide queueing.\n")
 	return b.String()
+}
+
+// ms formats a latency in milliseconds; 0 is wrk's "not measured".
+func ms(v float64) string {
+	if v == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 func cpuModel() string {

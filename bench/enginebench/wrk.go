@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +32,8 @@ request = function() return req end
 
 // runWrk runs wrk for d against addr and parses its report.
 func runWrk(addr string, sc scenario, script string, threads int, d time.Duration) (result, error) {
-	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(sc.conns), "-d", fmt.Sprintf("%ds", int(d.Seconds())),
+	secs := max(1, int(d.Round(time.Second).Seconds())) // wrk counts whole seconds
+	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(sc.conns), "-d", fmt.Sprintf("%ds", secs),
 		"--latency", "--timeout", "5s"}
 	if sc.depth > 1 {
 		args = append(args, "-s", script)
@@ -42,18 +43,28 @@ func runWrk(addr string, sc scenario, script string, threads int, d time.Duratio
 		args = append(args, "--", strconv.Itoa(sc.depth))
 	}
 	var out bytes.Buffer
-	cmd := exec.Command("wrk", args...)
+	cmd := pin.clientCmd("wrk", args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		return result{}, fmt.Errorf("wrk %v: %v\n%s", args, err, out.String())
 	}
+	if rawDir != "" {
+		name := fmt.Sprintf("%s/%03d-%s.txt", rawDir, rawSeq.Add(1), strings.NewReplacer(" ", "_", "/", "", ",", "").Replace(sc.name))
+		os.WriteFile(name, out.Bytes(), 0o644)
+	}
 	return parseWrk(out.String())
 }
+
+// rawDir, when set, keeps every wrk output, numbered in run order.
+var (
+	rawDir string
+	rawSeq atomic.Int32
+)
 
 var (
 	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	reRequests = regexp.MustCompile(`(\d+) requests in`)
-	reLatency  = regexp.MustCompile(`Latency\s+\S+\s+\S+\s+(\S+)`)
+	reLatency  = regexp.MustCompile(`(?m)^\s+Latency\s+\S+\s+\S+\s+(\S+)\s+\S+%\s*$`)
 	rePct      = regexp.MustCompile(`(?m)^\s+(50|99)%\s+(\S+)`)
 	reNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 	reSockErr  = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
