@@ -36,24 +36,16 @@ func (o Options) withDefaults() Options {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:8080"
 	}
-	if o.Loops <= 0 {
-		o.Loops = runtime.NumCPU()
-	}
-	if o.Workers <= 0 {
-		o.Workers = 256
-	}
-	if o.Budget <= 0 {
-		o.Budget = 10 * time.Millisecond
-	}
 	if o.Name == "" {
 		o.Name = "daemon1"
-	}
-	if o.Tick <= 0 {
-		o.Tick = 10 * time.Millisecond
 	}
 	if o.Logf == nil {
 		o.Logf = log.Printf
 	}
+	orDefault(&o.Loops, runtime.NumCPU())
+	orDefault(&o.Workers, 256)
+	orDefault(&o.Budget, 10*time.Millisecond)
+	orDefault(&o.Tick, 10*time.Millisecond)
 	o.Limits = o.Limits.withDefaults()
 	return o
 }

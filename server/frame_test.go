@@ -65,12 +65,7 @@ func TestFramerAccepts(t *testing.T) {
 func TestFramerRejects(t *testing.T) {
 	f := func(raw string, want int) {
 		t.Helper()
-		raw = strings.ReplaceAll(raw, "\n", "\r\n")
-		for _, frame := range []func(string) (int, int){frameAll, frameSplit} {
-			if n, st := frame(raw); st != want {
-				t.Fatalf("%q: got length %d status %d, want status %d", raw, n, st, want)
-			}
-		}
+		checkReject(t, strings.ReplaceAll(raw, "\n", "\r\n"), want)
 	}
 	// Request lines.
 	f("GET /\n\n", 400)
@@ -118,12 +113,7 @@ func TestFramerRejects(t *testing.T) {
 func TestFramerRejectsBodyFraming(t *testing.T) {
 	f := func(raw string, want int) {
 		t.Helper()
-		raw = strings.ReplaceAll(raw, "\n", "\r\n")
-		for _, frame := range []func(string) (int, int){frameAll, frameSplit} {
-			if n, st := frame(raw); st != want {
-				t.Fatalf("%q: got length %d status %d, want status %d", raw, n, st, want)
-			}
-		}
+		checkReject(t, strings.ReplaceAll(raw, "\n", "\r\n"), want)
 	}
 	f("POST / HTTP/1.1\nHost: a\nContent-Length: 1,1\n\nx", 400)
 	f("POST / HTTP/1.1\nHost: a\nContent-Length: 1\nContent-Length: 1\n\nx", 400)
@@ -154,14 +144,20 @@ func TestFramerRejectsBodyFraming(t *testing.T) {
 	f("POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n0\n"+strings.Repeat("T: x\n", 9)+"\n", 431)
 }
 
+// checkReject demands status for raw, whole and fed a byte at a time.
+func checkReject(t *testing.T, raw string, want int) {
+	t.Helper()
+	for _, frame := range []func(string) (int, int){frameAll, frameSplit} {
+		if n, st := frame(raw); st != want {
+			t.Fatalf("%q: got length %d status %d, want status %d", raw, n, st, want)
+		}
+	}
+}
+
 func TestFramerRejectsBareLF(t *testing.T) {
 	f := func(raw string) {
 		t.Helper()
-		for _, frame := range []func(string) (int, int){frameAll, frameSplit} {
-			if n, st := frame(raw); st != 400 {
-				t.Fatalf("%q: got length %d status %d, want 400", raw, n, st)
-			}
-		}
+		checkReject(t, raw, 400)
 	}
 	f("GET / HTTP/1.1\nHost: a\r\n\r\n")
 	f("GET / HTTP/1.1\r\nHost: a\n\r\n")

@@ -59,40 +59,25 @@ var DefaultLimits = Limits{
 // withDefaults returns l with every zero field set from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = d.MaxHeaderBytes
-	}
-	if l.MaxHeaderFields <= 0 {
-		l.MaxHeaderFields = d.MaxHeaderFields
-	}
-	if l.MaxTargetBytes <= 0 {
-		l.MaxTargetBytes = d.MaxTargetBytes
-	}
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if l.HeaderTimeout <= 0 {
-		l.HeaderTimeout = d.HeaderTimeout
-	}
-	if l.BodyTimeout <= 0 {
-		l.BodyTimeout = d.BodyTimeout
-	}
-	if l.IdleTimeout <= 0 {
-		l.IdleTimeout = d.IdleTimeout
-	}
-	if l.WriteTimeout <= 0 {
-		l.WriteTimeout = d.WriteTimeout
-	}
-	if l.MaxPipeline <= 0 {
-		l.MaxPipeline = d.MaxPipeline
-	}
-	if l.MaxPendingOutput <= 0 {
-		l.MaxPendingOutput = d.MaxPendingOutput
-	}
-	if l.MaxInFlight <= 0 {
-		l.MaxInFlight = d.MaxInFlight
-	}
+	orDefault(&l.MaxHeaderBytes, d.MaxHeaderBytes)
+	orDefault(&l.MaxHeaderFields, d.MaxHeaderFields)
+	orDefault(&l.MaxTargetBytes, d.MaxTargetBytes)
+	orDefault(&l.MaxBodyBytes, d.MaxBodyBytes)
+	orDefault(&l.HeaderTimeout, d.HeaderTimeout)
+	orDefault(&l.BodyTimeout, d.BodyTimeout)
+	orDefault(&l.IdleTimeout, d.IdleTimeout)
+	orDefault(&l.WriteTimeout, d.WriteTimeout)
+	orDefault(&l.MaxPipeline, d.MaxPipeline)
+	orDefault(&l.MaxPendingOutput, d.MaxPendingOutput)
+	orDefault(&l.MaxInFlight, d.MaxInFlight)
 	return l
+}
+
+// orDefault sets *v to d unless it is positive.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Server is what both engines offer cmd/daemon1 and the tests.
