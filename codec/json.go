@@ -90,3 +90,12 @@ func AppendInt(dst []byte, n int64) []byte {
 	}
 	return append(dst, b[i:]...)
 }
+
+// AppendRequestID appends id as 16 lower-case hex digits, the form request
+// ids take in problem bodies and the error log.
+func AppendRequestID(dst []byte, id uint64) []byte {
+	for shift := 60; shift >= 0; shift -= 4 {
+		dst = append(dst, hexDigits[id>>uint(shift)&0xf])
+	}
+	return dst
+}

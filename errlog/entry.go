@@ -1,0 +1,66 @@
+package errlog
+
+import (
+	"net"
+	"time"
+
+	"github.com/geometryos/daemon1/codec"
+)
+
+// Entry is one error. Fill what applies; the zero value of a field leaves it
+// out of the line. Strings should be constants or long-lived (a route
+// pattern, a method from a fixed table) so that building an Entry allocates
+// nothing; Remote and Err are formatted by the drain, not by the caller.
+type Entry struct {
+	Time      time.Time // set by Put when zero
+	Kind      string    // a stable word: "bad_request", "budget_overrun", "panic", "aof_write"
+	Status    int
+	Route     string
+	Method    string
+	RequestID uint64
+	Remote    net.Addr
+	Message   string
+	Err       error
+	Stack     []byte // panics only
+}
+
+// appendJSON appends e as one JSON object (no newline).
+func appendJSON(dst []byte, e *Entry) []byte {
+	dst = append(dst, `{"time":"`...)
+	dst = e.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
+	dst = append(dst, `","kind":`...)
+	dst = codec.AppendString(dst, e.Kind)
+	if e.Status != 0 {
+		dst = append(dst, `,"status":`...)
+		dst = codec.AppendInt(dst, int64(e.Status))
+	}
+	dst = appendField(dst, "route", e.Route)
+	dst = appendField(dst, "method", e.Method)
+	if e.RequestID != 0 {
+		dst = append(dst, `,"request_id":"`...)
+		dst = codec.AppendRequestID(dst, e.RequestID)
+		dst = append(dst, '"')
+	}
+	if e.Remote != nil {
+		dst = appendField(dst, "remote", e.Remote.String())
+	}
+	dst = appendField(dst, "message", e.Message)
+	if e.Err != nil {
+		dst = appendField(dst, "error", e.Err.Error())
+	}
+	if len(e.Stack) > 0 {
+		dst = append(dst, `,"stack":`...)
+		dst = codec.AppendString(dst, e.Stack)
+	}
+	return append(dst, '}')
+}
+
+func appendField(dst []byte, name, v string) []byte {
+	if v == "" {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	return codec.AppendString(dst, v)
+}
