@@ -12,10 +12,13 @@ type Problem struct {
 	Status   int
 	Detail   string
 	Instance []byte
+	// RequestID, when not 0, is added as the extension member "requestId"
+	// (16 hex digits): the key to the error log for a 5xx.
+	RequestID uint64
 }
 
-// AppendProblem appends p as a JSON object. Empty Detail and Instance are left
-// out.
+// AppendProblem appends p as a JSON object. Empty Detail and Instance, and a
+// zero RequestID, are left out.
 func AppendProblem(dst []byte, p *Problem) []byte {
 	dst = append(dst, `{"type":`...)
 	dst = AppendString(dst, p.Type)
@@ -30,6 +33,11 @@ func AppendProblem(dst []byte, p *Problem) []byte {
 	if len(p.Instance) > 0 {
 		dst = append(dst, `,"instance":`...)
 		dst = AppendString(dst, p.Instance)
+	}
+	if p.RequestID != 0 {
+		dst = append(dst, `,"requestId":"`...)
+		dst = AppendRequestID(dst, p.RequestID)
+		dst = append(dst, '"')
 	}
 	return append(dst, '}')
 }

@@ -23,6 +23,10 @@ type conn struct {
 	queue []*exchange // responses not yet written, oldest at qhead
 	qhead int
 	spare *exchange // a reset exchange bound to this conn, reused inline
+	done  []doneRec // responses of this pass, for their latency
+
+	id  uint64 // the high half of this connection's request ids
+	seq uint32 // the low half: requests so far
 
 	reqStart     int64 // when the current request's first byte was seen; 0 if none
 	bodyStart    int64 // when its header block completed; 0 before
@@ -105,4 +109,34 @@ func (r *registry) each(fn func(*conn)) {
 		fn(c)
 	}
 	r.mu.Unlock()
+}
+
+// watchSet holds the connections waiting on workers, which the tick checks
+// more often than the rest.
+type watchSet struct {
+	mu sync.Mutex
+	m  map[*conn]struct{}
+}
+
+func (w *watchSet) add(c *conn) {
+	w.mu.Lock()
+	if w.m == nil {
+		w.m = map[*conn]struct{}{}
+	}
+	w.m[c] = struct{}{}
+	w.mu.Unlock()
+}
+
+func (w *watchSet) remove(c *conn) {
+	w.mu.Lock()
+	delete(w.m, c)
+	w.mu.Unlock()
+}
+
+func (w *watchSet) each(fn func(*conn)) {
+	w.mu.Lock()
+	for c := range w.m {
+		fn(c)
+	}
+	w.mu.Unlock()
 }

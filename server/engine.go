@@ -25,7 +25,8 @@ type Options struct {
 	Budget    time.Duration // a request's deadline after its last byte; 10 ms
 	Name      string        // the Server header; "daemon1"
 	Limits    Limits
-	// Tick is how often timeouts and paused connections are checked; 10 ms.
+	// Tick is how often connections waiting on workers are checked for a
+	// passed budget; 1 ms. Other timeouts are checked every 10 ticks.
 	Tick time.Duration
 	// Logf logs what the engine must tell an operator (a handler's panic);
 	// log.Printf.
@@ -45,7 +46,7 @@ func (o Options) withDefaults() Options {
 	orDefault(&o.Loops, runtime.NumCPU())
 	orDefault(&o.Workers, 256)
 	orDefault(&o.Budget, 10*time.Millisecond)
-	orDefault(&o.Tick, 10*time.Millisecond)
+	orDefault(&o.Tick, time.Millisecond)
 	o.Limits = o.Limits.withDefaults()
 	return o
 }
@@ -55,6 +56,7 @@ type Engine struct {
 	gnet.BuiltinEventEngine
 
 	router  *Router
+	obs     *Observer // nil: no metrics, no error log
 	opts    Options
 	lim     Limits
 	logger  fasthttp.Logger
@@ -63,6 +65,9 @@ type Engine struct {
 	exchanges pool.Of[exchange]
 	readers   pool.Of[reqReader]
 	conns     registry
+	watch     watchSet // connections waiting on workers: checked every tick
+	connIDs   atomic.Uint64
+	ticks     int
 	inFlight  atomic.Int64
 	draining  atomic.Bool
 
@@ -76,7 +81,7 @@ type Engine struct {
 // New makes an Engine for r. Register every route on r first.
 func New(r *Router, o Options) (*Engine, error) {
 	o = o.withDefaults()
-	e := &Engine{router: r, opts: o, lim: o.Limits, logger: fasthttpLogger(o.Logf),
+	e := &Engine{router: r, obs: r.obs, opts: o, lim: o.Limits, logger: fasthttpLogger(o.Logf),
 		booted: make(chan struct{}), done: make(chan error, 1), epoch: time.Now()}
 	e.exchanges.New = func() *exchange { return &exchange{} }
 	bufSize := o.Limits.MaxHeaderBytes + 4096
@@ -91,6 +96,10 @@ func New(r *Router, o Options) (*Engine, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start worker pool: %w", err)
+	}
+	if e.obs != nil {
+		e.obs.set.NewGauge("daemon1_requests_in_flight", func() float64 { return float64(e.inFlight.Load()) })
+		e.obs.set.NewGauge("daemon1_connections_open", func() float64 { return float64(e.conns.len()) })
 	}
 	return e, nil
 }
@@ -131,7 +140,11 @@ func (e *Engine) Conns() int { return e.conns.len() }
 // Draining reports whether a drain has begun.
 func (e *Engine) Draining() bool { return e.draining.Load() }
 
+// mono is the engine's clock: monotonic nanoseconds since it was made.
 func (e *Engine) mono() int64 { return int64(time.Since(e.epoch)) }
+
+// wall turns a mono reading into a time.Time without reading the clock.
+func (e *Engine) wall(mono int64) time.Time { return e.epoch.Add(time.Duration(mono)) }
 
 // OnBoot records the bound address.
 func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
@@ -157,7 +170,10 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if e.draining.Load() {
 		return nil, gnet.Close
 	}
-	c := &conn{e: e, gc: gc, nc: netConn{local: gc.LocalAddr(), remote: gc.RemoteAddr()}}
+	c := &conn{e: e, gc: gc, nc: netConn{local: gc.LocalAddr(), remote: gc.RemoteAddr()}, id: e.connIDs.Add(1)}
+	if e.obs != nil {
+		e.obs.accepts.Inc()
+	}
 	c.fr.lim = &e.lim
 	c.lastActive = e.mono()
 	c.deadline.Store(c.lastActive + int64(e.lim.IdleTimeout))
@@ -174,6 +190,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	gc.SetContext(nil)
 	e.conns.remove(c)
+	e.watch.remove(c)
 	c.orphanAll()
 	return gnet.None
 }
@@ -194,7 +211,7 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	if gc.InboundBuffered() > 0 {
 		c.lastActive = now
 	}
-	c.flushReady()
+	c.flushReady(now)
 	if !c.closing {
 		c.parse(now)
 	} else if n := gc.InboundBuffered(); n > 0 {
@@ -207,6 +224,9 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		if err != nil {
 			return gnet.Close
 		}
+	}
+	if len(c.done) > 0 {
+		c.recordDone(e.mono())
 	}
 	return c.settle(now)
 }
@@ -228,8 +248,7 @@ func (c *conn) parse(now int64) {
 	}
 	rd := c.e.readers.Get()
 	defer c.e.readers.Put(rd)
-	wall := c.e.epoch.Add(time.Duration(now)) // the pass's one clock read, as a time
-	off := 0
+	off, served := 0, 0
 	for off < len(buf) && !c.closing {
 		if c.overloaded() {
 			c.poll.Store(true)
@@ -248,13 +267,17 @@ func (c *conn) parse(now int64) {
 			c.awaitBody(now)
 			break
 		}
-		c.serve(buf[off+c.fr.start:off+n], rd, wall)
+		c.serve(buf[off+c.fr.start:off+n], rd, now)
 		off += n
+		served++
 		c.fr.reset()
 		c.reqStart, c.bodyStart, c.need, c.continueSent = 0, 0, 0, false
 	}
 	if off > 0 {
 		gc.Discard(off)
+	}
+	if served > 0 && c.e.obs != nil {
+		c.e.obs.pipelineDepth.Update(float64(served))
 	}
 }
 

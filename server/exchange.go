@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -14,13 +15,15 @@ import (
 // daemon1's per-request state. On the worker path it also carries the
 // serialized response back to the loop.
 type exchange struct {
-	ctx     fasthttp.RequestCtx
-	meta    meta
-	c       *conn
-	out     []byte       // the serialized response
-	state   atomic.Int32 // xRunning, xDone or xOrphaned
-	close   bool         // the connection closes after this response
-	counted bool         // counted in Engine.inFlight
+	ctx        fasthttp.RequestCtx
+	meta       meta
+	c          *conn
+	out        []byte       // the serialized response
+	state      atomic.Int32 // xRunning, xDone or xOrphaned
+	close      bool         // decided at parse: the connection closes after this response
+	closeAfter bool         // decided when serialized: close, or the handler or a drain asked
+	counted    bool         // counted in Engine.inFlight
+	submitted  int64        // Engine.mono when handed to the worker pool
 }
 
 const (
@@ -35,7 +38,7 @@ const maxPooledOut = 64 << 10
 // acquire returns an exchange bound to c: the connection's spare one when it
 // has it, so that a connection serving inline requests one after another
 // reuses one context and binds it (fasthttp's Init2) once.
-func (c *conn) acquire(now time.Time) *exchange {
+func (c *conn) acquire(now int64) *exchange {
 	x := c.spare
 	if x != nil {
 		c.spare = nil
@@ -44,7 +47,13 @@ func (c *conn) acquire(now time.Time) *exchange {
 		x.c = c
 		x.ctx.Init2(&c.nc, c.e.logger, false)
 	}
-	x.meta.start = now
+	c.seq++
+	m := &x.meta
+	m.id = c.id<<32 | uint64(c.seq)
+	m.startMono, m.deadlineMono = now, now+int64(c.e.opts.Budget)
+	m.start = c.e.wall(now)
+	m.deadline = m.start.Add(c.e.opts.Budget)
+	x.ctx.SetUserValue(metaKey, m)
 	return x
 }
 
@@ -75,7 +84,7 @@ func (e *Engine) reset(x *exchange) {
 	x.ctx.Response.Reset()
 	x.ctx.ResetUserValues()
 	x.meta.reset()
-	x.close, x.counted = false, false
+	x.close, x.closeAfter, x.counted = false, false, false
 	if cap(x.out) > maxPooledOut {
 		x.out = nil
 	}
@@ -91,7 +100,7 @@ type reqReader struct {
 
 // serve parses one complete request (raw, as the framer delimited it), routes
 // it and either answers it inline or hands it to a worker.
-func (c *conn) serve(raw []byte, rd *reqReader, now time.Time) {
+func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 	e := c.e
 	x := c.acquire(now)
 	rd.r.Reset(raw)
@@ -112,16 +121,23 @@ func (c *conn) serve(raw []byte, rd *reqReader, now time.Time) {
 	if x.close {
 		c.closing = true
 	}
-	x.meta.deadline = now.Add(e.opts.Budget)
-	x.ctx.SetUserValue(metaKey, &x.meta)
+	x.meta.http10 = !x.ctx.Request.Header.IsHTTP11()
+	x.meta.head = x.ctx.IsHead()
 	rt := e.router.resolve(&x.ctx, &x.meta)
 	if rt == nil {
 		c.finish(x)
 		return
 	}
+	if rt.Budget > 0 {
+		x.meta.setBudget(rt.Budget)
+	}
 	if rt.Mode == Worker {
 		c.push(x)
+		x.submitted = e.mono()
 		if err := e.workers.Submit(x); err != nil {
+			if e.obs != nil {
+				e.obs.poolFull.Inc()
+			}
 			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 			x.out = e.appendResponse(x.out[:0], x)
 			x.state.Store(xDone)
@@ -142,8 +158,10 @@ func (c *conn) finish(x *exchange) {
 // connection after it: used for requests that could not be parsed or timed
 // out, after which the byte stream cannot be trusted.
 func (c *conn) finishWithStatus(x *exchange, status int) {
-	x.ctx.Request.Reset()
+	x.ctx.Request.Reset() // which drops the user values: set the meta again
 	x.ctx.Response.Reset()
+	x.ctx.SetUserValue(metaKey, &x.meta)
+	x.meta.rejected = true
 	writeEngineProblem(&x.ctx, status)
 	x.close = true
 	c.closing = true
@@ -152,16 +170,27 @@ func (c *conn) finishWithStatus(x *exchange, status int) {
 
 // reject answers a request the framer refused and stops parsing.
 func (c *conn) reject(status int) {
-	c.finishWithStatus(c.acquire(time.Now()), status)
+	c.finishWithStatus(c.acquire(c.e.mono()), status)
 }
 
 // runWorker is the worker pool's function.
 func (e *Engine) runWorker(x *exchange) {
-	if time.Now().After(x.meta.deadline) {
+	started := e.mono()
+	if e.obs != nil {
+		e.obs.queueWait.Update(time.Duration(started - x.submitted).Seconds())
+	}
+	if started >= x.meta.deadlineMono {
 		// It waited past its budget: answering late helps nobody.
+		x.meta.expired = true
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	} else {
 		e.call(x)
+		if e.mono() > x.meta.deadlineMono {
+			// Finished, but late: the 503 it gets in its place says so.
+			x.meta.overrun = true
+			x.ctx.Response.Reset()
+			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
+		}
 	}
 	x.out = e.appendResponse(x.out[:0], x)
 	c := x.c
@@ -172,16 +201,20 @@ func (e *Engine) runWorker(x *exchange) {
 	c.wake()
 }
 
-func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx, e.opts.Logf) }
+func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx) }
 
-// callHandler runs h; a panic answers 500 and leaves the connection and the
+// callHandler runs h; a panic answers 500 (with the request id, never the
+// stack), is logged with its stack, and leaves the connection and the
 // process serving.
-func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, logf func(string, ...any)) {
+func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("panic serving %s %s: %v\n%s", ctx.Method(), rawPath(ctx), r, debug.Stack())
 			ctx.Response.Reset()
 			writeEngineProblem(ctx, fasthttp.StatusInternalServerError)
+			if m := metaOf(ctx); m != nil {
+				m.kind, m.detail = KindPanic, "the handler panicked"
+				m.err, m.stack = fmt.Errorf("panic: %v", r), debug.Stack()
+			}
 		}
 	}()
 	h(ctx)
@@ -192,7 +225,7 @@ func (e *Engine) appendResponse(dst []byte, x *exchange) []byte {
 	resp := &x.ctx.Response
 	status := resp.StatusCode()
 	noBody := status < 200 || status == 204 || status == 304
-	if x.ctx.IsHead() {
+	if x.meta.head {
 		resp.SkipBody = true
 	}
 	body := resp.Body()
@@ -200,13 +233,13 @@ func (e *Engine) appendResponse(dst []byte, x *exchange) []byte {
 		resp.Header.SetContentLength(len(body))
 	}
 	resp.Header.SetServer(e.opts.Name)
-	if resp.ConnectionClose() || e.draining.Load() {
-		x.close = true // the handler asked for it, or the engine is stopping
-	}
+	// The handler may ask to close, or the engine may be stopping since the
+	// request was parsed. (x.close itself is the loop's: a stand-in reads it.)
+	x.closeAfter = x.close || resp.ConnectionClose() || e.draining.Load()
 	switch {
-	case x.close:
+	case x.closeAfter:
 		resp.SetConnectionClose()
-	case !x.ctx.Request.Header.IsHTTP11():
+	case x.meta.http10:
 		resp.Header.Set("Connection", "keep-alive")
 	}
 	dst = append(dst, resp.Header.Header()...)

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"sync/atomic"
+
 	"context"
 	"fmt"
+	"github.com/geometryos/daemon1/errlog"
 	"net"
 	"time"
 
@@ -14,19 +17,21 @@ import (
 // engine benchmark and the fallback for what the event loop lacks (TLS).
 // Worker routes run inline, since fasthttp gives each connection a goroutine.
 type FastHTTP struct {
-	router *Router
-	opts   Options
-	metas  pool.Of[meta]
-	srv    *fasthttp.Server
-	ln     net.Listener
-	done   chan error
+	router   *Router
+	obs      *Observer
+	opts     Options
+	metas    pool.Of[meta]
+	srv      *fasthttp.Server
+	ln       net.Listener
+	done     chan error
+	inFlight atomic.Int64
 }
 
 // NewFastHTTP makes a fasthttp.Server for r with the limits of o that
 // fasthttp can express.
 func NewFastHTTP(r *Router, o Options) *FastHTTP {
 	o = o.withDefaults()
-	f := &FastHTTP{router: r, opts: o, done: make(chan error, 1)}
+	f := &FastHTTP{router: r, obs: r.obs, opts: o, done: make(chan error, 1)}
 	f.metas.New = func() *meta { return &meta{} }
 	f.metas.Reset = (*meta).reset
 	f.srv = &fasthttp.Server{
@@ -42,6 +47,15 @@ func NewFastHTTP(r *Router, o Options) *FastHTTP {
 		NoDefaultContentType:          true,
 		CloseOnShutdown:               true,
 		DisableHeaderNamesNormalizing: false,
+	}
+	if f.obs != nil {
+		f.srv.ConnState = func(_ net.Conn, st fasthttp.ConnState) {
+			if st == fasthttp.StateNew {
+				f.obs.accepts.Inc()
+			}
+		}
+		f.obs.set.NewGauge("daemon1_requests_in_flight", func() float64 { return float64(f.inFlight.Load()) })
+		f.obs.set.NewGauge("daemon1_connections_open", func() float64 { return float64(f.srv.GetOpenConnectionsCount()) })
 	}
 	return f
 }
@@ -71,13 +85,42 @@ func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {
 
 // ServeHTTP routes one request: the fasthttp.RequestHandler of this engine.
 func (f *FastHTTP) ServeHTTP(ctx *fasthttp.RequestCtx) {
+	f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
 	m := f.metas.Get()
 	defer f.metas.Put(m)
+	m.id = ctx.ID()
 	m.start = time.Now()
 	m.deadline = m.start.Add(f.opts.Budget)
 	ctx.SetUserValue(metaKey, m)
 	defer ctx.RemoveUserValue(metaKey)
 	if rt := f.router.resolve(ctx, m); rt != nil {
-		callHandler(rt.Handler, ctx, f.opts.Logf)
+		if rt.Budget > 0 {
+			m.setBudget(rt.Budget)
+		}
+		callHandler(rt.Handler, ctx)
+	}
+	if f.obs != nil {
+		f.account(ctx, m)
+	}
+}
+
+// account counts and logs one answered request, as conn.account and
+// conn.recordDone do on the gnet engine. The latency stops before the
+// response is written: fasthttp.Server writes it after the handler returns.
+func (f *FastHTTP) account(ctx *fasthttp.RequestCtx, m *meta) {
+	o := f.obs
+	rm := o.metricsOf(m)
+	status := ctx.Response.StatusCode()
+	method := methodString(ctx.Method())
+	if status >= 400 {
+		o.logError(errorEntry(m, rm, status, method, ctx.RemoteAddr()))
+	}
+	end := time.Now()
+	rm.done(status, end.Sub(m.start))
+	if end.After(m.deadline) {
+		rm.overrun()
+		o.logError(&errlog.Entry{Kind: KindBudgetOverrun, Status: status, Route: rm.route, Method: method,
+			RequestID: m.id, Remote: ctx.RemoteAddr(), Message: "the handler ran past the request budget"})
 	}
 }

@@ -149,13 +149,17 @@ func feed(t testing.TB, e *Engine, parts ...[]byte) (out []byte, closed bool) {
 	return fc.out, false
 }
 
-var dateRe = regexp.MustCompile(`(?m)^Date: [^\r]*\r$`)
+var (
+	dateRe = regexp.MustCompile(`(?m)^Date: [^\r]*\r$`)
+	idRe   = regexp.MustCompile(`"requestId":"[0-9a-f]{16}"`)
+)
 
-// normalize blanks the Date header and drops interim 100 responses (sent or
+// normalize blanks the Date header and request ids, and drops interim 100 responses (sent or
 // not depending on whether the body came with the header) so that outputs can
 // be compared.
 func normalize(b []byte) string {
 	s := dateRe.ReplaceAllString(string(b), "Date: -\r")
+	s = idRe.ReplaceAllString(s, `"requestId":"................"`)
 	return strings.ReplaceAll(s, "HTTP/1.1 100 Continue\r\n\r\n", "")
 }
 

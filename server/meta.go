@@ -13,15 +13,35 @@ const metaKey = "daemon1.request"
 // meta is what daemon1 knows about a request beyond what fasthttp parsed.
 type meta struct {
 	params   Params
+	id       uint64    // the request id, in problem bodies and the error log
 	start    time.Time // when the request's last byte was read
 	deadline time.Time
 	route    *Route
+
+	// The gnet engine's own clock (Engine.mono) for the same instants.
+	startMono, deadlineMono int64
+
+	rejected bool   // refused before routing (framing, parse, timeout)
+	http10   bool   // answer an HTTP/1.0 client as one
+	head     bool   // a HEAD request: no body in the answer
+	overrun  bool   // answered 503 for missing its budget; counted
+	expired  bool   // waited past its budget before a worker took it
+	kind     string // the error kind of a problem answer, if any
+	detail   string
+	err      error
+	stack    []byte
 }
 
 func (m *meta) reset() {
-	m.params.reset()
-	m.start, m.deadline = time.Time{}, time.Time{}
-	m.route = nil
+	params := m.params
+	params.reset()
+	*m = meta{params: params}
+}
+
+// setBudget moves the deadline to budget after the start.
+func (m *meta) setBudget(budget time.Duration) {
+	m.deadline = m.start.Add(budget)
+	m.deadlineMono = m.startMono + int64(budget)
 }
 
 func metaOf(ctx *fasthttp.RequestCtx) *meta {
@@ -57,6 +77,15 @@ func Start(ctx *fasthttp.RequestCtx) time.Time {
 		return m.start
 	}
 	return ctx.Time()
+}
+
+// RequestID returns the request's id: unique within the process, in problem
+// bodies and the error log as 16 hex digits.
+func RequestID(ctx *fasthttp.RequestCtx) uint64 {
+	if m := metaOf(ctx); m != nil {
+		return m.id
+	}
+	return ctx.ID()
 }
 
 // RoutePattern returns the pattern of the route serving ctx, or "".

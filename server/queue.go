@@ -1,13 +1,19 @@
 package server
 
+import "github.com/valyala/fasthttp"
+
 // Responses leave a connection strictly in request order. Inline responses
 // go straight into the connection's output while nothing is queued ahead of
 // them; a worker route takes a slot in the queue, and a response finished
 // while others wait ahead of it queues behind them. The loop moves finished
 // responses from the head of the queue into the output on every pass.
 
-// push appends x to the response queue.
+// push appends x to the response queue. A connection with a queue is
+// watched by the tick, which wakes it when the head's deadline passes.
 func (c *conn) push(x *exchange) {
+	if c.pending() == 0 {
+		c.e.watch.add(c)
+	}
 	if c.qhead > 64 && c.qhead > len(c.queue)/2 {
 		n := copy(c.queue, c.queue[c.qhead:])
 		clear(c.queue[n:])
@@ -16,17 +22,25 @@ func (c *conn) push(x *exchange) {
 	c.queue = append(c.queue, x)
 }
 
-// flushReady moves finished responses at the head of the queue into out.
-func (c *conn) flushReady() {
+// flushReady moves finished responses at the head of the queue into out. A
+// worker still running at the head past its request's deadline is answered
+// 503 in its place (its late result is dropped), so no answer runs late and
+// those behind it are not held up.
+func (c *conn) flushReady(now int64) {
 	for c.qhead < len(c.queue) {
 		x := c.queue[c.qhead]
 		if x.state.Load() != xDone {
-			break
+			if now < x.meta.deadlineMono || !x.state.CompareAndSwap(xRunning, xOrphaned) {
+				break // still in budget, or it finished just now: look again
+			}
+			x = c.standIn(x)
+			c.queue[c.qhead] = x
 		}
 		c.queue[c.qhead] = nil
 		c.qhead++
 		c.out = append(c.out, x.out...)
-		closing := x.close
+		c.account(x)
+		closing := x.closeAfter
 		c.recycle(x)
 		if closing {
 			// Requests pipelined behind a closing response are never answered.
@@ -37,6 +51,7 @@ func (c *conn) flushReady() {
 	}
 	if c.qhead == len(c.queue) {
 		c.queue, c.qhead = c.queue[:0], 0
+		c.e.watch.remove(c)
 	}
 }
 
@@ -45,7 +60,8 @@ func (c *conn) flushReady() {
 func (c *conn) emit(x *exchange) {
 	if c.pending() == 0 {
 		c.out = append(c.out, x.out...)
-		if x.close {
+		c.account(x)
+		if x.closeAfter {
 			c.closing = true
 		}
 		c.recycle(x)
@@ -69,4 +85,19 @@ func (c *conn) orphanAll() {
 		c.e.release(c.spare)
 		c.spare = nil
 	}
+}
+
+// standIn makes the 503 that answers in place of late, whose worker now owns
+// and releases it.
+func (c *conn) standIn(late *exchange) *exchange {
+	x := c.acquire(c.e.mono())
+	lm := &late.meta
+	x.meta.id, x.meta.route, x.meta.startMono, x.meta.deadlineMono = lm.id, lm.route, lm.startMono, lm.deadlineMono
+	x.meta.start, x.meta.deadline = lm.start, lm.deadline
+	x.meta.http10, x.meta.head, x.meta.overrun = lm.http10, lm.head, true
+	x.close = late.close
+	x.ctx.SetUserValue(metaKey, &x.meta)
+	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
+	x.out = c.e.appendResponse(x.out[:0], x)
+	return x
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -29,6 +30,12 @@ type Route struct {
 	Pattern string // e.g. "/collections/{c}/items/{id}"
 	Mode    Mode
 	Handler fasthttp.RequestHandler
+	// Budget, when set before serving, replaces the engine's budget for this
+	// route: for operators' endpoints such as /metrics, which a scraper would
+	// rather get late than as a 503.
+	Budget time.Duration
+
+	metrics *routeMetrics // nil without an Observer
 }
 
 // Router maps a method and a path to a Route. Patterns are '/'-separated
@@ -38,7 +45,15 @@ type Route struct {
 // registration and lookup.
 type Router struct {
 	root node
+	obs  *Observer
 }
+
+// NewRouter makes a Router whose routes are counted and logged by obs
+// (nil: neither). The engines serving it use the same Observer.
+func NewRouter(obs *Observer) *Router { return &Router{obs: obs} }
+
+// Observer returns the Router's Observer, or nil.
+func (r *Router) Observer() *Observer { return r.obs }
 
 type node struct {
 	static map[string]*node
@@ -48,9 +63,10 @@ type node struct {
 	allow  string // the Allow header value for this node
 }
 
-// Handle registers h for method and pattern. It panics on a malformed or
-// duplicate registration: that is a programmer's mistake.
-func (r *Router) Handle(method, pattern string, mode Mode, h fasthttp.RequestHandler) {
+// Handle registers h for method and pattern and returns the Route, which
+// may be adjusted before serving. It panics on a malformed or duplicate
+// registration: that is a programmer's mistake.
+func (r *Router) Handle(method, pattern string, mode Mode, h fasthttp.RequestHandler) *Route {
 	if !isStandardMethod([]byte(method)) || method == "HEAD" || method == "OPTIONS" {
 		panic(fmt.Sprintf("BUG: cannot register method %q (HEAD and OPTIONS are derived)", method))
 	}
@@ -88,8 +104,13 @@ func (r *Router) Handle(method, pattern string, mode Mode, h fasthttp.RequestHan
 	if n.routes[method] != nil {
 		panic(fmt.Sprintf("BUG: %s %s registered twice", method, pattern))
 	}
-	n.routes[method] = &Route{Method: method, Pattern: pattern, Mode: mode, Handler: h}
+	rt := &Route{Method: method, Pattern: pattern, Mode: mode, Handler: h}
+	if r.obs != nil {
+		rt.metrics = r.obs.newRouteMetrics(method, pattern)
+	}
+	n.routes[method] = rt
 	n.allow = allowHeader(n.routes)
+	return rt
 }
 
 func allowHeader(routes map[string]*Route) string {

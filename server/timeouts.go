@@ -43,7 +43,9 @@ func (c *conn) settle(now int64) gnet.Action {
 	case c.outSince != 0:
 		deadline = c.outSince + int64(lim.WriteTimeout)
 	case c.pending() > 0:
-		deadline = 0 // a worker wakes us
+		// A worker wakes us when it is done; the tick, when the oldest
+		// request's budget runs out first.
+		deadline = c.queue[c.qhead].meta.deadlineMono
 	case c.bodyStart != 0:
 		deadline = c.bodyStart + int64(lim.BodyTimeout)
 	case c.reqStart != 0 && !c.closing:
@@ -106,15 +108,30 @@ func (c *conn) linger(now int64) gnet.Action {
 }
 
 // OnTick wakes the connections that have a deadline due, are paused, or
-// have output to watch.
+// have output to watch. Connections waiting on workers are checked on every
+// tick (Options.Tick, 1 ms), so a late worker is answered for within a tick
+// of its request's budget; the rest every fullScanTicks ticks, since their
+// deadlines are seconds long.
 func (e *Engine) OnTick() (time.Duration, gnet.Action) {
 	now := e.mono()
-	draining := e.draining.Load()
-	e.conns.each(func(c *conn) {
-		d := c.deadline.Load()
-		if draining || c.poll.Load() || d != 0 && now >= d {
+	wake := func(c *conn) {
+		if d := c.deadline.Load(); d != 0 && now >= d || c.poll.Load() {
 			c.wake()
 		}
-	})
+	}
+	e.watch.each(wake)
+	if e.ticks++; e.ticks%fullScanTicks == 0 || e.draining.Load() {
+		draining := e.draining.Load()
+		e.conns.each(func(c *conn) {
+			if draining {
+				c.wake()
+				return
+			}
+			wake(c)
+		})
+	}
 	return e.opts.Tick, gnet.None
 }
+
+// fullScanTicks is how many ticks pass between scans of every connection.
+const fullScanTicks = 10

@@ -2,25 +2,35 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/api"
+	"github.com/geometryos/daemon1/errlog"
+	"github.com/geometryos/daemon1/internal/report"
+	"github.com/geometryos/daemon1/retry"
 	"github.com/geometryos/daemon1/server"
 )
 
 type config struct {
-	cpuProfile   string
-	engine       string
-	drainTimeout time.Duration
-	server       server.Options
+	cpuProfile     string
+	engine         string
+	drainTimeout   time.Duration
+	server         server.Options
+	log            errlog.Options
+	pushURL        string
+	pushInterval   time.Duration
+	reportInterval time.Duration
 }
 
 func parseFlags(args []string) (config, error) {
@@ -45,6 +55,13 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&lim.MaxPipeline, "max-pipeline", d.MaxPipeline, "requests of one connection in progress before it stops being read")
 	fs.IntVar(&lim.MaxPendingOutput, "max-pending-output", d.MaxPendingOutput, "unsent bytes of one connection before it stops being read")
 	fs.IntVar(&lim.MaxInFlight, "max-inflight", d.MaxInFlight, "requests in progress in the process before no connection is read")
+	fs.StringVar(&c.log.Dir, "log-dir", filepath.Join("data", "logs"), "`directory` of the error log (errors.jsonl, rotated)")
+	fs.IntVar(&c.log.MaxSizeMB, "log-max-size", 100, "rotate the error log when it passes this many `MB`")
+	fs.IntVar(&c.log.MaxBackups, "log-max-backups", 10, "compressed error-log backups to keep")
+	fs.IntVar(&c.log.MaxAgeDays, "log-max-age", 30, "`days` to keep error-log backups")
+	fs.StringVar(&c.pushURL, "metrics.push.url", "", "push metrics to this VictoriaMetrics `URL` (e.g. http://127.0.0.1:8428/api/v1/import/prometheus); empty: no push")
+	fs.DurationVar(&c.pushInterval, "metrics.push.interval", 10*time.Second, "how often to push metrics")
+	fs.DurationVar(&c.reportInterval, "report.interval", time.Minute, "how often to log a one-line summary (req/s, p99, errors, overruns); 0: never")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
 	if err := fs.Parse(args); err != nil {
@@ -52,6 +69,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.pushURL != "" && c.pushInterval <= 0 {
+		return c, fmt.Errorf("-metrics.push.interval must be positive, not %s", c.pushInterval)
 	}
 	return c, nil
 }
@@ -82,9 +102,28 @@ func run(cfg config) int {
 		defer pprof.StopCPUProfile()
 	}
 	var draining atomic.Bool
-	router := &server.Router{}
+	set := metrics.NewSet()
+	obs := server.NewObserver(set)
+	retrier := &retry.Retrier{Hooks: obs.RetryHooks()}
+	cfg.log.Retrier = retrier
+	cfg.log.Logf = log.Printf
+	elog, err := errlog.Open(cfg.log)
+	if err != nil {
+		log.Printf("daemon1: %v", err)
+		return 1
+	}
+	defer func() {
+		if err := elog.Close(); err != nil {
+			log.Printf("daemon1: closing the error log: %v", err)
+		}
+	}()
+	obs.AttachLog(elog)
+
+	router := server.NewRouter(obs)
 	health := api.NewHealth(draining.Load)
 	health.Register(router)
+	api.NewOps(obs).Register(router)
+	cfg.server.Logf = log.Printf
 
 	srv, err := server.NewServer(cfg.engine, router, cfg.server)
 	if err != nil {
@@ -98,6 +137,16 @@ func run(cfg config) int {
 	health.SetReady(true)
 	log.Printf("daemon1: serving on %s (engine %s) after %s", srv.Addr(), cfg.engine, time.Since(started).Round(time.Microsecond))
 
+	bg, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	if cfg.reportInterval > 0 {
+		go report.Summarize(bg, obs, cfg.reportInterval, log.Printf)
+	}
+	if cfg.pushURL != "" {
+		p := &report.Pusher{URL: cfg.pushURL, Interval: cfg.pushInterval, Set: set, Retrier: retrier}
+		go p.Run(bg)
+	}
+
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	s := <-sig
@@ -109,6 +158,7 @@ func run(cfg config) int {
 		log.Printf("daemon1: stop: %v", err)
 		return 1
 	}
+	stopBackground()
 	log.Printf("daemon1: stopped in %s (%d connections still open at the deadline)", time.Since(stopStart).Round(time.Millisecond), left)
 	return 0
 }

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"net"
+	"time"
+
+	"github.com/geometryos/daemon1/errlog"
+	"github.com/valyala/fasthttp"
+)
+
+// doneRec is a response written in this pass, waiting for the pass's end to
+// have its latency recorded: one clock read serves every response of a pass.
+type doneRec struct {
+	rm       *routeMetrics
+	start    int64 // Engine.mono of the request's last byte
+	deadline int64 // Engine.mono when its budget ran out
+	status   int
+	counted  bool // its budget overrun is already counted
+	id       uint64
+	method   string
+}
+
+// metricsOf returns the series x counts under.
+func (o *Observer) metricsOf(m *meta) *routeMetrics {
+	switch {
+	case m.route != nil && m.route.metrics != nil:
+		return m.route.metrics
+	case m.rejected:
+		return o.rejected
+	}
+	return o.unmatched
+}
+
+// account notes x's response as written: it logs an error answer now and
+// leaves the latency to recordDone.
+func (c *conn) account(x *exchange) {
+	o := c.e.obs
+	m := &x.meta
+	if o == nil {
+		if m.stack != nil {
+			c.e.opts.Logf("request %x: %v\n%s", m.id, m.err, m.stack)
+		}
+		return
+	}
+	rm := o.metricsOf(m)
+	status := x.ctx.Response.StatusCode()
+	method := methodString(x.ctx.Method())
+	if m.overrun {
+		rm.overrun()
+		o.logError(&errlog.Entry{Kind: KindBudgetOverrun, Status: status, Route: rm.route, Method: method,
+			RequestID: m.id, Remote: c.nc.remote, Message: "the answer was not ready within the request budget: answered 503 instead"})
+	} else if m.expired {
+		rm.expired.Inc()
+		o.logError(&errlog.Entry{Kind: KindQueueExpired, Status: status, Route: rm.route, Method: method,
+			RequestID: m.id, Remote: c.nc.remote, Message: "the request waited past its budget for a worker: answered 503 without running it"})
+	} else if status >= 400 {
+		o.logError(errorEntry(m, rm, status, method, c.nc.remote))
+	}
+	c.done = append(c.done, doneRec{rm: rm, start: m.startMono, deadline: m.deadlineMono, status: status, counted: m.overrun || m.expired, id: m.id, method: method})
+}
+
+// errorEntry describes an error answer for the log.
+func errorEntry(m *meta, rm *routeMetrics, status int, method string, remote net.Addr) *errlog.Entry {
+	kind := m.kind
+	switch {
+	case kind != "":
+	case status >= 500:
+		kind = KindServerError
+	default:
+		kind = KindClientError
+	}
+	return &errlog.Entry{Kind: kind, Status: status, Route: rm.route, Method: method, RequestID: m.id,
+		Remote: remote, Message: m.detail, Err: m.err, Stack: m.stack}
+}
+
+// recordDone records the latency of the pass's responses, now written, and
+// counts as overruns those that took longer than the budget.
+func (c *conn) recordDone(end int64) {
+	if len(c.done) == 0 {
+		return
+	}
+	for i := range c.done {
+		d := &c.done[i]
+		d.rm.done(d.status, time.Duration(end-d.start))
+		if end > d.deadline && !d.counted {
+			d.rm.overrun()
+			c.e.obs.logError(&errlog.Entry{Kind: KindBudgetOverrun, Status: d.status, Route: d.rm.route,
+				Method: d.method, RequestID: d.id, Remote: c.nc.remote,
+				Message: "the response was written after the request budget"})
+		}
+	}
+	clear(c.done)
+	c.done = c.done[:0]
+}
+
+// methodString returns a constant string for a standard method, so that
+// logging one allocates nothing.
+func methodString(m []byte) string {
+	switch string(m) {
+	case fasthttp.MethodGet:
+		return fasthttp.MethodGet
+	case fasthttp.MethodHead:
+		return fasthttp.MethodHead
+	case fasthttp.MethodPost:
+		return fasthttp.MethodPost
+	case fasthttp.MethodPut:
+		return fasthttp.MethodPut
+	case fasthttp.MethodPatch:
+		return fasthttp.MethodPatch
+	case fasthttp.MethodDelete:
+		return fasthttp.MethodDelete
+	case fasthttp.MethodOptions:
+		return fasthttp.MethodOptions
+	case fasthttp.MethodTrace:
+		return fasthttp.MethodTrace
+	case fasthttp.MethodConnect:
+		return fasthttp.MethodConnect
+	}
+	return "other"
+}

@@ -1,0 +1,261 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/geometryos/daemon1/errlog"
+	"github.com/geometryos/daemon1/retry"
+)
+
+// Observer counts and logs what the engines do: requests by route, method
+// and status, latency histograms by route, budget overruns, queue waits,
+// errors by kind, into a metrics.Set (served at GET /metrics) and an error
+// log. Every metric a request touches exists before the first request:
+// updating them allocates nothing.
+type Observer struct {
+	set *metrics.Set
+	log atomic.Pointer[errlog.Log] // nil: no error log
+
+	unmatched, rejected *routeMetrics // 404/405/501/OPTIONS; framing errors
+
+	accepts       *metrics.Counter
+	poolFull      *metrics.Counter
+	queueWait     *metrics.PrometheusHistogram
+	pipelineDepth *metrics.PrometheusHistogram
+	errors        map[string]*metrics.Counter // by kind, all known kinds
+
+	// For the periodic summary line.
+	requests, serverErrors, overruns atomic.Uint64
+	latency                          metrics.Histogram // not registered: read and reset by Summary
+}
+
+// latencyBounds are the request-latency buckets, dense around the 10 ms
+// budget.
+var latencyBounds = []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2e-3, 3e-3, 5e-3, 7.5e-3, 10e-3, 15e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1}
+
+// knownStatuses get their own series; others count as status="other".
+var knownStatuses = [...]int{100, 200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 406, 408, 409, 412, 413, 414, 415, 417, 422, 429, 431, 500, 501, 502, 503, 505, 507}
+
+var statusIndex = func() (idx [600]uint8) {
+	for i := range idx {
+		idx[i] = uint8(len(knownStatuses)) // "other"
+	}
+	for i, s := range knownStatuses {
+		idx[s] = uint8(i)
+	}
+	return idx
+}()
+
+// Error kinds: stable words used in the error log and daemon1_errors_total.
+const (
+	KindBadRequest     = "bad_request"
+	KindNotFound       = "not_found"
+	KindMethod         = "method_not_allowed"
+	KindRequestTimeout = "request_timeout"
+	KindTooLarge       = "payload_too_large"
+	KindURITooLong     = "uri_too_long"
+	KindExpectation    = "expectation_failed"
+	KindHeaderTooLarge = "header_too_large"
+	KindInternal       = "internal"
+	KindPanic          = "panic"
+	KindNotImplemented = "not_implemented"
+	KindOverloaded     = "overloaded"
+	KindHTTPVersion    = "http_version"
+	KindBudgetOverrun  = "budget_overrun"
+	KindQueueExpired   = "queue_expired"
+	KindClientError    = "client_error" // a 4xx with no kind of its own
+	KindServerError    = "server_error" // a 5xx with no kind of its own
+)
+
+var knownKinds = []string{KindBadRequest, KindNotFound, KindMethod, KindRequestTimeout, KindTooLarge,
+	KindURITooLong, KindExpectation, KindHeaderTooLarge, KindInternal, KindPanic, KindNotImplemented,
+	KindOverloaded, KindHTTPVersion, KindBudgetOverrun, KindQueueExpired, KindClientError, KindServerError}
+
+// RegisterKind adds an error kind of a package beyond the engine (e.g. the
+// store's "aof_write"), so that counting it allocates nothing. Call it
+// before serving.
+func (o *Observer) RegisterKind(kind string) {
+	if o.errors[kind] == nil {
+		o.errors[kind] = o.set.GetOrCreateCounter(fmt.Sprintf("daemon1_errors_total{kind=%q}", kind))
+	}
+}
+
+// NewObserver registers the engine's metrics in set. Errors are counted;
+// they are logged too once AttachLog has been called.
+func NewObserver(set *metrics.Set) *Observer {
+	o := &Observer{set: set, errors: map[string]*metrics.Counter{}}
+	o.accepts = set.NewCounter("daemon1_connections_accepted_total")
+	o.poolFull = set.NewCounter("daemon1_worker_pool_full_total")
+	o.queueWait = set.NewPrometheusHistogramExt("daemon1_worker_queue_wait_seconds", latencyBounds)
+	o.pipelineDepth = set.NewPrometheusHistogramExt("daemon1_pipeline_depth", []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})
+	for _, k := range knownKinds {
+		o.RegisterKind(k)
+	}
+	o.unmatched = o.newRouteMetrics("", "unmatched")
+	o.rejected = o.newRouteMetrics("", "rejected")
+	return o
+}
+
+// AttachLog makes o log errors to log and export its counters. Call it once,
+// before serving. (The log may already use o's RetryHooks.)
+func (o *Observer) AttachLog(log *errlog.Log) {
+	o.log.Store(log)
+	stat := func(f func(errlog.Stats) uint64) func() float64 {
+		return func() float64 { return float64(f(log.Stats())) }
+	}
+	o.set.NewGauge(`daemon1_errlog_entries{outcome="written"}`, stat(func(s errlog.Stats) uint64 { return s.Written }))
+	o.set.NewGauge(`daemon1_errlog_entries{outcome="dropped"}`, stat(func(s errlog.Stats) uint64 { return s.Dropped }))
+	o.set.NewGauge(`daemon1_errlog_entries{outcome="failed"}`, stat(func(s errlog.Stats) uint64 { return s.Failed }))
+}
+
+// RetryHooks count retries by operation and outcome
+// (daemon1_retries_total, daemon1_retry_outcomes_total) and log every
+// operation that did not succeed in the end under the operation's name as
+// its kind.
+func (o *Observer) RetryHooks() retry.Hooks {
+	return retry.Hooks{
+		OnRetry: func(op *retry.Op, _ int, _ error, _ time.Duration) {
+			o.set.GetOrCreateCounter(fmt.Sprintf("daemon1_retries_total{op=%q}", op.Name)).Inc()
+		},
+		OnDone: func(op *retry.Op, outcome retry.Outcome, attempts int, err error) {
+			o.set.GetOrCreateCounter(fmt.Sprintf("daemon1_retry_outcomes_total{op=%q,outcome=%q}", op.Name, outcome)).Inc()
+			if outcome != retry.Succeeded {
+				o.logError(&errlog.Entry{Kind: op.Name, Err: err,
+					Message: fmt.Sprintf("%s failed after %d attempts (%s)", op.Name, attempts, outcome)})
+			}
+		},
+	}
+}
+
+// Set is where the metrics live.
+func (o *Observer) Set() *metrics.Set { return o.set }
+
+// Log is the error log, or nil.
+func (o *Observer) Log() *errlog.Log { return o.log.Load() }
+
+// routeMetrics are one route's series.
+type routeMetrics struct {
+	obs      *Observer
+	route    string
+	method   string
+	byStatus [len(knownStatuses) + 1]*metrics.Counter
+	latency  *metrics.PrometheusHistogram
+	overruns *metrics.Counter
+	expired  *metrics.Counter
+}
+
+func (o *Observer) newRouteMetrics(method, route string) *routeMetrics {
+	if method == "" {
+		method = "any"
+	}
+	labels := fmt.Sprintf("route=%q,method=%q", route, method)
+	rm := &routeMetrics{obs: o, route: route, method: method}
+	for i := range rm.byStatus {
+		status := "other"
+		if i < len(knownStatuses) {
+			status = strconv.Itoa(knownStatuses[i])
+		}
+		rm.byStatus[i] = o.set.NewCounter(fmt.Sprintf("daemon1_requests_total{%s,status=%q}", labels, status))
+	}
+	rm.latency = o.set.NewPrometheusHistogramExt("daemon1_request_duration_seconds{"+labels+"}", latencyBounds)
+	rm.overruns = o.set.NewCounter("daemon1_budget_overruns_total{" + labels + "}")
+	rm.expired = o.set.NewCounter("daemon1_queue_expired_total{" + labels + "}")
+	return rm
+}
+
+// done records one answered request: its status and how long it took from
+// its last byte read to its response written.
+func (rm *routeMetrics) done(status int, took time.Duration) {
+	if status < 0 || status >= len(statusIndex) {
+		status = 0 // an index of "other"
+	}
+	rm.byStatus[statusIndex[status]].Inc()
+	secs := took.Seconds()
+	rm.latency.Update(secs)
+	o := rm.obs
+	o.latency.Update(secs)
+	o.requests.Add(1)
+	if status >= 500 {
+		o.serverErrors.Add(1)
+	}
+}
+
+// overrun counts a request that missed its budget.
+func (rm *routeMetrics) overrun() {
+	rm.overruns.Inc()
+	rm.obs.overruns.Add(1)
+}
+
+// logError counts e by kind and puts it into the error log.
+func (o *Observer) logError(e *errlog.Entry) {
+	c := o.errors[e.Kind]
+	if c == nil { // a kind not registered up front: rare, so allocating is fine
+		c = o.set.GetOrCreateCounter(fmt.Sprintf("daemon1_errors_total{kind=%q}", e.Kind))
+	}
+	c.Inc()
+	if log := o.log.Load(); log != nil {
+		log.Put(e)
+	}
+}
+
+// Summary is one reporting period's figures.
+type Summary struct {
+	Requests     uint64
+	ServerErrors uint64
+	Overruns     uint64
+	P99          time.Duration // from a log-bucketed histogram: within ~12%
+}
+
+// TakeSummary returns the figures since the last call and starts a new
+// period.
+func (o *Observer) TakeSummary() Summary {
+	s := Summary{Requests: o.requests.Swap(0), ServerErrors: o.serverErrors.Swap(0), Overruns: o.overruns.Swap(0)}
+	s.P99 = quantile(&o.latency, 0.99)
+	o.latency.Reset()
+	return s
+}
+
+// quantile estimates the q-quantile of h from its buckets' upper bounds.
+func quantile(h *metrics.Histogram, q float64) time.Duration {
+	type bucket struct {
+		upper float64
+		n     uint64
+	}
+	var bs []bucket
+	var total uint64
+	h.VisitNonZeroBuckets(func(vmrange string, n uint64) {
+		_, hi, _ := strings.Cut(vmrange, "...")
+		upper, err := strconv.ParseFloat(hi, 64)
+		if err != nil {
+			upper = math.Inf(1)
+		}
+		bs = append(bs, bucket{upper, n})
+		total += n
+	})
+	if total == 0 {
+		return 0
+	}
+	want := uint64(math.Ceil(q * float64(total)))
+	var seen uint64
+	for _, b := range bs {
+		if seen += b.n; seen >= want {
+			if math.IsInf(b.upper, 1) {
+				return time.Duration(math.MaxInt64)
+			}
+			return time.Duration(b.upper * float64(time.Second))
+		}
+	}
+	return 0
+}
+
+// Line formats s for the process log, over a period of d.
+func (s Summary) Line(d time.Duration) string {
+	return fmt.Sprintf("last %s: %.0f req/s, p99 %s, %d server errors, %d budget overruns",
+		d, float64(s.Requests)/d.Seconds(), s.P99, s.ServerErrors, s.Overruns)
+}
