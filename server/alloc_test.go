@@ -4,17 +4,20 @@ package server
 
 import (
 	"testing"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 )
 
 // TestEngineZeroAllocs proves the engine's hot path allocates nothing once
 // warm: framing, parsing into a pooled RequestCtx, routing, the handler,
-// serializing the response, and the write, for single and pipelined requests.
+// serializing the response, the write, and counting it in the route's
+// metrics (and, for error answers, the error log), for single and pipelined
+// requests.
 func TestEngineZeroAllocs(t *testing.T) {
 	f := func(name, raw string) {
 		t.Helper()
-		e := testEngine(t, Limits{})
+		e, _, _ := observed(t, Options{Budget: time.Hour})
 		fc := &fakeConn{}
 		e.OnOpen(fc)
 		req := []byte(crlf(raw))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/panjf2000/gnet/v2"
 	"github.com/valyala/fasthttp"
 )
@@ -64,9 +66,11 @@ func (f *fakeConn) Wake(gnet.AsyncCallback) error { f.wakes.Add(1); return nil }
 var TestRouter = testRouter
 
 // testRouter has routes that show what the handler saw and that finish out
-// of order.
-func testRouter() *Router {
-	r := &Router{}
+// of order, counted by an Observer of their own (without an error log).
+func testRouter() *Router { return testRouterWith(NewObserver(metrics.NewSet())) }
+
+func testRouterWith(obs *Observer) *Router {
+	r := NewRouter(obs)
 	echo := func(ctx *fasthttp.RequestCtx) {
 		ctx.SetContentType("text/plain")
 		fmt.Fprintf(ctx, "%s %s body=%q", ctx.Method(), ctx.URI().RequestURI(), ctx.PostBody())
@@ -89,6 +93,10 @@ func testRouter() *Router {
 	})
 	r.Handle("GET", "/panic", Inline, func(*fasthttp.RequestCtx) { panic("test panic") })
 	r.Handle("GET", "/panic-worker", Worker, func(*fasthttp.RequestCtx) { panic("test panic") })
+	r.Handle("GET", "/block", Worker, func(ctx *fasthttp.RequestCtx) {
+		<-blockRelease // until the test says so
+		ctx.SetBodyString("released")
+	})
 	big := bytes.Repeat([]byte("x"), 256<<10)
 	r.Handle("GET", "/big", Inline, func(ctx *fasthttp.RequestCtx) { ctx.Response.SetBodyRaw(big) })
 	r.Handle("GET", "/close", Inline, func(ctx *fasthttp.RequestCtx) { ctx.SetConnectionClose() })
@@ -96,6 +104,9 @@ func testRouter() *Router {
 }
 
 var okBody = []byte("ok")
+
+// blockRelease holds GET /block's handler until the test closes it.
+var blockRelease = make(chan struct{})
 
 func testEngine(t testing.TB, lim Limits) *Engine {
 	t.Helper()
@@ -197,3 +208,7 @@ func parseResponses(t testing.TB, out []byte, methods ...string) []response {
 }
 
 func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
+
+type fasthttpCtx = fasthttp.RequestCtx
+
+func readFile(name string) ([]byte, error) { return os.ReadFile(name) }

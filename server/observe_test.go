@@ -1,0 +1,218 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/geometryos/daemon1/errlog"
+)
+
+// observed makes an engine whose router has an Observer with an error log
+// in a temporary directory; it returns the engine and a function that closes
+// the log and returns every line written.
+func observed(t *testing.T, o Options) (*Engine, *Observer, func() []string) {
+	t.Helper()
+	dir := t.TempDir()
+	log, err := errlog.Open(errlog.Options{Dir: dir, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := NewObserver(metrics.NewSet())
+	obs.AttachLog(log)
+	if o.Workers == 0 {
+		o.Workers = 8
+	}
+	o.Logf = t.Logf
+	e, err := New(testRouterWith(obs), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.workers.Close(time.Second) })
+	closed := false
+	lines := func() []string {
+		if !closed {
+			closed = true
+			if err := log.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, _ := readFile(dir + "/errors.jsonl")
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	return e, obs, lines
+}
+
+// metricValue returns the value of one series in the Set's exposition.
+func metricValue(t *testing.T, obs *Observer, series string) string {
+	t.Helper()
+	var b bytes.Buffer
+	obs.Set().WritePrometheus(&b)
+	for _, line := range strings.Split(b.String(), "\n") {
+		if name, v, ok := strings.Cut(line, " "); ok && name == series {
+			return v
+		}
+	}
+	t.Fatalf("no series %s in:\n%s", series, b.String())
+	return ""
+}
+
+func TestLateWorkerAnswered503(t *testing.T) {
+	e, obs, lines := observed(t, Options{Budget: 20 * time.Millisecond})
+	out, _ := feed(t, e, []byte(crlf("GET /slow/60 HTTP/1.1\nHost: a\n\nGET /fast/1 HTTP/1.1\nHost: a\n\n")))
+	rs := parseResponses(t, out)
+	if len(rs) != 2 || rs[0].status != 503 || rs[0].header.Get("Retry-After") == "" || rs[1].status != 200 {
+		t.Fatalf("got %v; want a 503 with Retry-After in the late worker's place, then the 200", rs)
+	}
+	if v := metricValue(t, obs, `daemon1_budget_overruns_total{route="/slow/{ms}",method="GET"}`); v != "1" {
+		t.Fatalf("overruns = %s, want 1", v)
+	}
+	// The fast request waited behind the slow one: it is late too.
+	if v := metricValue(t, obs, `daemon1_budget_overruns_total{route="/fast/{n}",method="GET"}`); v != "1" {
+		t.Fatalf("overruns of the request behind = %s, want 1", v)
+	}
+	got := lines()
+	if len(got) != 2 || !strings.Contains(got[0], `"kind":"budget_overrun","status":503`) ||
+		!strings.Contains(got[1], `"kind":"budget_overrun","status":200`) {
+		t.Fatalf("error log %q, want the 503 stand-in's and the late 200's overruns", got)
+	}
+}
+
+func TestWorkerExpiredInQueue(t *testing.T) {
+	e, obs, lines := observed(t, Options{Budget: 20 * time.Millisecond})
+	fc := &fakeConn{}
+	e.OnOpen(fc)
+	c := fc.ctx.(*conn)
+	ran := false
+	x := c.acquire(e.mono() - int64(time.Second)) // read a second ago: its budget is gone
+	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Handler: func(*fasthttpCtx) { ran = true }}
+	x.counted = true
+	e.inFlight.Add(1)
+	c.push(x)
+	e.runWorker(x)
+	if ran || !x.meta.expired || x.ctx.Response.StatusCode() != 503 {
+		t.Fatalf("ran=%v expired=%v status=%d; want not run, expired, 503", ran, x.meta.expired, x.ctx.Response.StatusCode())
+	}
+	e.OnTraffic(fc)
+	if !bytes.Contains(fc.out, []byte("503 Service Unavailable")) {
+		t.Fatalf("wrote %q", fc.out)
+	}
+	if v := metricValue(t, obs, `daemon1_queue_expired_total{route="unmatched",method="any"}`); v != "1" {
+		t.Fatalf("queue expirations = %s, want 1", v)
+	}
+	e.OnClose(fc, nil)
+	if got := lines(); len(got) != 1 || !strings.Contains(got[0], `"kind":"queue_expired"`) {
+		t.Fatalf("error log %q, want one queue_expired", got)
+	}
+}
+
+func TestPanicIsLoggedWithStack(t *testing.T) {
+	e, obs, lines := observed(t, Options{Budget: time.Second})
+	out, closed := feed(t, e, []byte(crlf("GET /panic HTTP/1.1\nHost: a\n\nGET /fast/2 HTTP/1.1\nHost: a\n\n")))
+	rs := parseResponses(t, out)
+	if closed || len(rs) != 2 || rs[0].status != 500 || rs[1].status != 200 {
+		t.Fatalf("closed=%v responses %v; want 500 then 200 on the same connection", closed, rs)
+	}
+	if !strings.Contains(rs[0].body, `"requestId":"`) || strings.Contains(rs[0].body, "goroutine") {
+		t.Fatalf("500 body %s: want a requestId and no stack", rs[0].body)
+	}
+	if v := metricValue(t, obs, `daemon1_errors_total{kind="panic"}`); v != "1" {
+		t.Fatalf("panics counted %s, want 1", v)
+	}
+	got := lines()
+	if len(got) != 1 || !strings.Contains(got[0], `"kind":"panic"`) || !strings.Contains(got[0], `"stack":"goroutine`) ||
+		!strings.Contains(got[0], "test panic") {
+		t.Fatalf("error log %q, want the panic with its value and stack", got)
+	}
+	id := rs[0].body[strings.Index(rs[0].body, `"requestId":"`)+13:][:16]
+	if !strings.Contains(got[0], `"request_id":"`+id+`"`) {
+		t.Fatalf("the log line does not carry the request id %s the client got: %s", id, got[0])
+	}
+}
+
+func TestWorkerPoolFull(t *testing.T) {
+	e, obs, _ := observed(t, Options{Workers: 1, Budget: time.Second})
+	out, _ := feed(t, e, []byte(crlf("GET /slow/50 HTTP/1.1\nHost: a\n\nGET /slow/1 HTTP/1.1\nHost: a\n\n")))
+	rs := parseResponses(t, out)
+	if len(rs) != 2 || rs[0].status != 200 || rs[1].status != 503 || rs[1].header.Get("Retry-After") == "" {
+		t.Fatalf("got %v; want 200, then 503 with Retry-After at once", rs)
+	}
+	if v := metricValue(t, obs, `daemon1_worker_pool_full_total`); v != "1" {
+		t.Fatalf("pool-full count %s, want 1", v)
+	}
+}
+
+func TestRequestsCounted(t *testing.T) {
+	e, obs, lines := observed(t, Options{Budget: time.Second})
+	feed(t, e, []byte(crlf("GET /healthz HTTP/1.1\nHost: a\n\nGET /healthz HTTP/1.1\nHost: a\n\nGET /nope HTTP/1.1\nHost: a\n\n")))
+	feed(t, e, []byte(crlf("GET / HTTP/2.0\nHost: a\n\n")))
+	for series, want := range map[string]string{
+		`daemon1_requests_total{route="/healthz",method="GET",status="200"}`:            "2",
+		`daemon1_requests_total{route="unmatched",method="any",status="404"}`:           "1",
+		`daemon1_requests_total{route="rejected",method="any",status="505"}`:            "1",
+		`daemon1_request_duration_seconds_count{route="/healthz",method="GET"}`:         "2",
+		`daemon1_errors_total{kind="not_found"}`:                                        "1",
+		`daemon1_errors_total{kind="http_version"}`:                                     "1",
+		`daemon1_connections_accepted_total`:                                            "2",
+		`daemon1_pipeline_depth_bucket{le="2"}`:                                         "0", // three in one read
+		`daemon1_pipeline_depth_bucket{le="4"}`:                                         "1",
+		`daemon1_request_duration_seconds_bucket{route="/healthz",method="GET",le="1"}`: "2",
+	} {
+		if got := metricValue(t, obs, series); got != want {
+			t.Errorf("%s = %s, want %s", series, got, want)
+		}
+	}
+	got := lines()
+	if len(got) != 2 || !strings.Contains(got[0], `"kind":"not_found"`) || !strings.Contains(got[1], `"kind":"http_version"`) {
+		t.Fatalf("error log %q, want the 404 and the 505", got)
+	}
+}
+
+// TestStandInDoesNotWaitForTheWorker: over a real socket, a worker that is
+// still blocked when its request's budget runs out is answered 503 by the
+// tick, and the request pipelined behind it is answered too, while the
+// worker is still blocked: nothing waits for it.
+func TestStandInDoesNotWaitForTheWorker(t *testing.T) {
+	e, obs, _ := observed(t, Options{Addr: "127.0.0.1:0", Budget: 50 * time.Millisecond})
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		close(blockRelease)
+		if _, err := e.Drain(5 * time.Second); err != nil {
+			t.Error(err)
+		}
+		blockRelease = make(chan struct{})
+	}()
+	c, err := net.Dial("tcp", e.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte(crlf("GET /block HTTP/1.1\nHost: a\n\nGET /fast/1 HTTP/1.1\nHost: a\n\n")))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	for i, want := range []int{503, 200} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("response %d: %d, want %d", i, resp.StatusCode, want)
+		}
+	}
+	select {
+	case <-blockRelease:
+		t.Fatal("BUG in the test: the worker was released")
+	default: // both answered while the worker is still blocked
+	}
+	if v := metricValue(t, obs, `daemon1_budget_overruns_total{route="/block",method="GET"}`); v != "1" {
+		t.Fatalf("overruns = %s, want 1", v)
+	}
+}
