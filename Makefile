@@ -18,8 +18,10 @@ run: build
 # run of each parser.
 test: test-deps fmt-check vet test-race test-allocs fuzz-short
 
+# curl: client tests; promtool (Debian package prometheus): the /metrics format
+# check; victoria-metrics: the scrape and push tests.
 test-deps:
-	scripts/deps.sh curl:curl
+	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics
 
 test-race:
 	CI=$${CI:-} $(GO) test -race -shuffle=on -count=1 -timeout 10m $(PKGS)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"errors"
 	"bytes"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/errlog"
+	"github.com/geometryos/daemon1/retry"
 )
 
 // observed makes an engine whose router has an Observer with an error log
@@ -216,3 +218,28 @@ func TestStandInDoesNotWaitForTheWorker(t *testing.T) {
 		t.Fatalf("overruns = %s, want 1", v)
 	}
 }
+
+func TestRetryHooksCountAndLog(t *testing.T) {
+	_, obs, lines := observed(t, Options{})
+	h := obs.RetryHooks()
+	op := &retry.Op{Name: "metrics_push"}
+	h.OnRetry(op, 1, errTest, time.Millisecond)
+	h.OnRetry(op, 2, errTest, time.Millisecond)
+	h.OnDone(op, retry.Expired, 3, errTest)
+	h.OnDone(op, retry.Succeeded, 1, nil)
+	for series, want := range map[string]string{
+		`daemon1_retries_total{op="metrics_push"}`:                           "2",
+		`daemon1_retry_outcomes_total{op="metrics_push",outcome="deadline"}`: "1",
+		`daemon1_retry_outcomes_total{op="metrics_push",outcome="success"}`:  "1",
+		`daemon1_errors_total{kind="metrics_push"}`:                          "1",
+	} {
+		if got := metricValue(t, obs, series); got != want {
+			t.Errorf("%s = %s, want %s", series, got, want)
+		}
+	}
+	if got := lines(); len(got) != 1 || !strings.Contains(got[0], `"kind":"metrics_push"`) || !strings.Contains(got[0], "after 3 attempts") {
+		t.Fatalf("error log %q, want the failed push", got)
+	}
+}
+
+var errTest = errors.New("test failure")
