@@ -243,3 +243,27 @@ func TestRetryHooksCountAndLog(t *testing.T) {
 }
 
 var errTest = errors.New("test failure")
+
+func TestSummary(t *testing.T) {
+	obs := NewObserver(metrics.NewSet())
+	rm := obs.newRouteMetrics("GET", "/s")
+	for i := 0; i < 99; i++ {
+		rm.done(200, time.Millisecond)
+	}
+	rm.done(500, 50*time.Millisecond)
+	rm.overrun()
+	s := obs.TakeSummary()
+	if s.Requests != 100 || s.ServerErrors != 1 || s.Overruns != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	// 99 of 100 took 1 ms: the 99th percentile is the 1 ms bucket's upper bound.
+	if s.P99 < time.Millisecond || s.P99 > 1200*time.Microsecond {
+		t.Fatalf("p99 %s, want about 1 ms", s.P99)
+	}
+	if line := s.Line(10 * time.Second); !strings.Contains(line, "10 req/s") || !strings.Contains(line, "1 server errors") {
+		t.Fatalf("line %q", line)
+	}
+	if s := obs.TakeSummary(); s.Requests != 0 || s.P99 != 0 {
+		t.Fatalf("a new period starts empty: %+v", s)
+	}
+}
