@@ -44,15 +44,29 @@ func appendJSON(dst []byte, e *Entry) []byte {
 	if e.Remote != nil {
 		dst = appendField(dst, "remote", e.Remote.String())
 	}
-	dst = appendField(dst, "message", e.Message)
+	dst = appendField(dst, "message", clip(e.Message, maxField))
 	if e.Err != nil {
-		dst = appendField(dst, "error", e.Err.Error())
+		dst = appendField(dst, "error", clip(e.Err.Error(), maxField))
 	}
 	if len(e.Stack) > 0 {
 		dst = append(dst, `,"stack":`...)
-		dst = codec.AppendString(dst, e.Stack)
+		dst = codec.AppendString(dst, clip(e.Stack, maxStack))
 	}
 	return append(dst, '}')
+}
+
+// Fields are clipped so that no entry comes near a batch's or a file's
+// size: a runaway message must not make the log refuse everything.
+const (
+	maxField = 4 << 10
+	maxStack = 16 << 10
+)
+
+func clip[S ~string | ~[]byte](s S, n int) S {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func appendField(dst []byte, name, v string) []byte {

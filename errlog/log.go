@@ -103,6 +103,10 @@ func Open(o Options) (*Log, error) {
 	return l, nil
 }
 
+// maxBatch bounds one write: lumberjack refuses a write larger than its
+// whole file limit, and entries are capped (entry.go) well below this.
+const maxBatch = 64 << 10
+
 func orDefault[T int | time.Duration](v *T, d T) {
 	if *v <= 0 {
 		*v = d
@@ -196,14 +200,15 @@ func (l *Log) drain() {
 			l.reportedDrops = d
 			l.lines-- // the notice is not a produced entry
 		}
-		for l.lines < 1024 && l.ring.get(&e) {
+		for len(l.buf) < maxBatch && l.ring.get(&e) {
 			l.add(&e)
 		}
 		if len(l.buf) == 0 {
 			return
 		}
+		full := len(l.buf) >= maxBatch
 		l.write()
-		if l.lines < 1024 {
+		if !full {
 			return
 		}
 	}

@@ -217,3 +217,21 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestHugeEntriesAreClipped: an entry far larger than the file limit is
+// clipped and written, not refused forever.
+func TestHugeEntriesAreClipped(t *testing.T) {
+	l := open(t, Options{MaxSizeMB: 1})
+	huge := strings.Repeat("x", 3<<20)
+	l.Put(&Entry{Kind: "panic", Message: huge, Err: errors.New(huge), Stack: []byte(huge)})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := lines(t, l.opts.Dir)
+	if s := l.Stats(); s.Written != 1 || len(got) != 1 {
+		t.Fatalf("stats %+v, %d lines; want the entry written", s, len(got))
+	}
+	if n := len(got[0]["stack"].(string)); n != maxStack {
+		t.Fatalf("stack of %d bytes, want it clipped to %d", n, maxStack)
+	}
+}
