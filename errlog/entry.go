@@ -2,6 +2,7 @@ package errlog
 
 import (
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/geometryos/daemon1/codec"
@@ -42,7 +43,7 @@ func appendJSON(dst []byte, e *Entry) []byte {
 		dst = append(dst, '"')
 	}
 	if e.Remote != nil {
-		dst = appendField(dst, "remote", e.Remote.String())
+		dst = appendRemote(dst, e.Remote)
 	}
 	dst = appendField(dst, "message", clip(e.Message, maxField))
 	if e.Err != nil {
@@ -77,4 +78,17 @@ func appendField(dst []byte, name, v string) []byte {
 	dst = append(dst, name...)
 	dst = append(dst, '"', ':')
 	return codec.AppendString(dst, v)
+}
+
+// appendRemote appends the remote address; a TCP address, the usual one, is
+// formatted without allocating.
+func appendRemote(dst []byte, a net.Addr) []byte {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return appendField(dst, "remote", a.String())
+	}
+	ap := tcp.AddrPort()
+	dst = append(dst, `,"remote":"`...)
+	dst = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).AppendTo(dst) // 127.0.0.1, not ::ffff:127.0.0.1
+	return append(dst, '"')
 }

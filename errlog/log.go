@@ -88,7 +88,14 @@ func Open(o Options) (*Log, error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		o.Logf("errlog: cannot create %s (entries are counted as failed until it can be): %v", o.Dir, err)
 	}
-	l := &Log{
+	l := newLog(o)
+	go l.run()
+	return l, nil
+}
+
+// newLog makes a Log without starting its drain.
+func newLog(o Options) *Log {
+	return &Log{
 		opts: o,
 		ring: newRing(o.RingSize),
 		w: &lumberjack.Logger{Filename: filepath.Join(o.Dir, "errors.jsonl"), MaxSize: o.MaxSizeMB,
@@ -99,8 +106,6 @@ func Open(o Options) (*Log, error) {
 		recent: make([][]byte, o.Recent),
 		counts: map[string]uint64{},
 	}
-	go l.run()
-	return l, nil
 }
 
 // maxBatch bounds one write: lumberjack refuses a write larger than its
@@ -229,6 +234,11 @@ func (l *Log) add(e *Entry) {
 }
 
 func (l *Log) write() {
+	n := uint64(max(l.lines, 0))
+	if _, err := l.w.Write(l.buf); err == nil {
+		l.written.Add(n) // the common case, without the retrier's garbage; a failed write is retried below
+		return
+	}
 	op := retry.Op{Name: "errlog_write", Idempotent: true, Deadline: time.Now().Add(l.opts.WriteDeadline),
 		Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond}
 	// A full or read-only disk may recover (an operator frees space): every
@@ -237,7 +247,6 @@ func (l *Log) write() {
 		_, err := l.w.Write(l.buf)
 		return err
 	})
-	n := uint64(max(l.lines, 0))
 	if err != nil {
 		l.failed.Add(n)
 		if time.Since(l.lastComplaint) > 10*time.Second {
