@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -32,7 +34,7 @@ type Observer struct {
 
 	// For the periodic summary line.
 	requests, serverErrors, overruns atomic.Uint64
-	latency                          metrics.Histogram // not registered: read and reset by Summary
+	lastBuckets                      []uint64 // cumulative latency buckets at the last summary
 }
 
 // latencyBounds are the request-latency buckets, dense around the 10 ms
@@ -179,7 +181,6 @@ func (rm *routeMetrics) done(status int, took time.Duration) {
 	secs := took.Seconds()
 	rm.latency.Update(secs)
 	o := rm.obs
-	o.latency.Update(secs)
 	o.requests.Add(1)
 	if status >= 500 {
 		o.serverErrors.Add(1)
@@ -209,53 +210,86 @@ type Summary struct {
 	Requests     uint64
 	ServerErrors uint64
 	Overruns     uint64
-	P99          time.Duration // from a log-bucketed histogram: within ~12%
+	// P99 is the upper bound of the latency bucket holding the 99th
+	// percentile (latencyBounds): "p99 ≤ P99". Infinite: past the last.
+	P99 time.Duration
 }
 
 // TakeSummary returns the figures since the last call and starts a new
-// period.
+// period. It reads the p99 from the routes' latency histograms as exposed,
+// so the summary costs requests nothing. Call it from one goroutine.
 func (o *Observer) TakeSummary() Summary {
 	s := Summary{Requests: o.requests.Swap(0), ServerErrors: o.serverErrors.Swap(0), Overruns: o.overruns.Swap(0)}
-	s.P99 = quantile(&o.latency, 0.99)
-	o.latency.Reset()
+	buckets := o.latencyBuckets()
+	delta := make([]uint64, len(buckets))
+	for i := range buckets {
+		delta[i] = buckets[i]
+		if i < len(o.lastBuckets) {
+			delta[i] -= o.lastBuckets[i]
+		}
+	}
+	o.lastBuckets = buckets
+	s.P99 = p99(delta)
 	return s
 }
 
-// quantile estimates the q-quantile of h from its buckets' upper bounds.
-func quantile(h *metrics.Histogram, q float64) time.Duration {
-	type bucket struct {
-		upper float64
-		n     uint64
-	}
-	var bs []bucket
-	var total uint64
-	h.VisitNonZeroBuckets(func(vmrange string, n uint64) {
-		_, hi, _ := strings.Cut(vmrange, "...")
-		upper, err := strconv.ParseFloat(hi, 64)
-		if err != nil {
-			upper = math.Inf(1)
+// latencyBuckets sums every route's cumulative latency buckets, one per
+// latencyBounds entry and a last one for +Inf.
+func (o *Observer) latencyBuckets() []uint64 {
+	var b bytes.Buffer
+	o.set.WritePrometheus(&b)
+	sums := make([]uint64, len(latencyBounds)+1)
+	const prefix = "daemon1_request_duration_seconds_bucket{"
+	for _, line := range strings.Split(b.String(), "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
 		}
-		bs = append(bs, bucket{upper, n})
-		total += n
-	})
+		i := strings.Index(line, `le="`)
+		j := strings.LastIndexByte(line, ' ')
+		if i < 0 || j < i {
+			continue
+		}
+		le := line[i+4 : i+4+strings.IndexByte(line[i+4:], '"')]
+		n, err := strconv.ParseUint(line[j+1:], 10, 64)
+		if err != nil {
+			continue
+		}
+		k := len(latencyBounds) // +Inf
+		if le != "+Inf" {
+			v, err := strconv.ParseFloat(le, 64)
+			if err != nil {
+				continue
+			}
+			k = sort.SearchFloat64s(latencyBounds, v)
+		}
+		if k < len(sums) {
+			sums[k] += n
+		}
+	}
+	return sums
+}
+
+// p99 finds the first cumulative bucket holding 99% of the total.
+func p99(cumulative []uint64) time.Duration {
+	total := cumulative[len(cumulative)-1]
 	if total == 0 {
 		return 0
 	}
-	want := uint64(math.Ceil(q * float64(total)))
-	var seen uint64
-	for _, b := range bs {
-		if seen += b.n; seen >= want {
-			if math.IsInf(b.upper, 1) {
-				return time.Duration(math.MaxInt64)
-			}
-			return time.Duration(b.upper * float64(time.Second))
+	want := (total*99 + 99) / 100
+	for i, n := range cumulative[:len(cumulative)-1] {
+		if n >= want {
+			return time.Duration(latencyBounds[i] * float64(time.Second))
 		}
 	}
-	return 0
+	return time.Duration(math.MaxInt64)
 }
 
 // Line formats s for the process log, over a period of d.
 func (s Summary) Line(d time.Duration) string {
+	p99 := "≤ " + s.P99.String()
+	if s.P99 == time.Duration(math.MaxInt64) {
+		p99 = fmt.Sprintf("> %gs", latencyBounds[len(latencyBounds)-1])
+	}
 	return fmt.Sprintf("last %s: %.0f req/s, p99 %s, %d server errors, %d budget overruns",
-		d, float64(s.Requests)/d.Seconds(), s.P99, s.ServerErrors, s.Overruns)
+		d, float64(s.Requests)/d.Seconds(), p99, s.ServerErrors, s.Overruns)
 }
