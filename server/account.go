@@ -44,7 +44,10 @@ func (c *conn) account(x *exchange) {
 	}
 	rm := o.metricsOf(m)
 	status := x.ctx.Response.StatusCode()
-	method := methodString(x.ctx.Method())
+	method := rm.method // a 503 stand-in has no parsed request of its own
+	if m.route == nil {
+		method = methodString(x.ctx.Method())
+	}
 	if m.overrun {
 		rm.overrun()
 		o.logError(&errlog.Entry{Kind: KindBudgetOverrun, Status: status, Route: rm.route, Method: method,

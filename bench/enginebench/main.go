@@ -191,6 +191,31 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / clkTck, nil
 }
 
+func rpsOf(r result) float64 { return r.rps }
+func cpuOf(r result) float64 { return r.cpuPerReq }
+
+// pairedRatio is the median over rounds of f(rs[i]) / f(base[i]).
+func pairedRatio(rs, base []result, f func(result) float64) float64 {
+	ratios := make([]result, 0, len(rs))
+	for i := range rs {
+		if i < len(base) && f(base[i]) > 0 {
+			ratios = append(ratios, result{rps: f(rs[i]) / f(base[i])})
+		}
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	return median(ratios, rpsOf)
+}
+
+func minOf(rs []result, f func(result) float64) float64 {
+	m := f(rs[0])
+	for _, r := range rs[1:] {
+		m = min(m, f(r))
+	}
+	return m
+}
+
 func median(rs []result, f func(result) float64) float64 {
 	v := make([]float64, len(rs))
 	for i, r := range rs {
@@ -212,23 +237,26 @@ func render(scs []scenario, servers []server, res map[string]map[string][]result
 	base := servers[1].name
 	for _, sc := range scs {
 		fmt.Fprintf(&b, "## %s\n\n", sc.name)
-		fmt.Fprintf(&b, "| server | req/s | ×fasthttp | p50 ms | p99 ms | max ms | CPU µs/req | ×fasthttp | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		baseRPS := median(res[sc.name][base], func(r result) float64 { return r.rps })
-		baseCPU := median(res[sc.name][base], func(r result) float64 { return r.cpuPerReq })
+		fmt.Fprintf(&b, "| server | req/s | ×fasthttp | p50 ms | p99 ms | max ms | CPU µs/req | ×fasthttp | min CPU µs/req | ×fasthttp | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		baseRuns := res[sc.name][base]
 		for _, srv := range servers {
 			rs := res[sc.name][srv.name]
-			rps := median(rs, func(r result) float64 { return r.rps })
-			cpu := median(rs, func(r result) float64 { return r.cpuPerReq })
 			var errs int64
 			for _, r := range rs {
 				errs += r.errors
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %s | %.2f | %.2f | %d |\n", srv.name, rps, rps/baseRPS,
+			minCPU, baseMin := minOf(rs, cpuOf), minOf(baseRuns, cpuOf)
+			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %d |\n", srv.name,
+				median(rs, rpsOf), pairedRatio(rs, baseRuns, rpsOf),
 				ms(median(rs, func(r result) float64 { return r.p50 })), ms(median(rs, func(r result) float64 { return r.p99 })),
-				ms(median(rs, func(r result) float64 { return r.max })), cpu, cpu/baseCPU, errs)
+				ms(median(rs, func(r result) float64 { return r.max })),
+				median(rs, cpuOf), pairedRatio(rs, baseRuns, cpuOf), minCPU, minCPU/baseMin, errs)
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("Ratios are medians of the per-round ratios: each round runs the three servers back to back, so a " +
+		"ratio pairs figures taken under the same background load. The minimum CPU per request over the rounds is " +
+		"the figure least inflated by other tenants of the machine.\n\n")
 	b.WriteString("A latency of – is one wrk did not measure: with pipelining it records one sample per batch " +
 		"and prints 0 for percentiles it has too few samples for. wrk is closed-loop, so its latencies also hide queueing.\n")
 	return b.String()

@@ -44,3 +44,14 @@ func TestMillis(t *testing.T) {
 	f("2.00s", 2000)
 	f("1.00m", 60000)
 }
+
+func TestPairedRatio(t *testing.T) {
+	rs := []result{{cpuPerReq: 10}, {cpuPerReq: 30}, {cpuPerReq: 8}}
+	base := []result{{cpuPerReq: 20}, {cpuPerReq: 20}, {cpuPerReq: 10}}
+	if got := pairedRatio(rs, base, cpuOf); got != 0.8 { // ratios 0.5, 1.5, 0.8
+		t.Fatalf("pairedRatio = %v, want 0.8", got)
+	}
+	if got := minOf(rs, cpuOf); got != 8 {
+		t.Fatalf("minOf = %v, want 8", got)
+	}
+}
