@@ -48,14 +48,16 @@ func (c *conn) account(x *exchange) {
 	if m.route == nil {
 		method = methodString(x.ctx.Method())
 	}
+	budgetEntry := func(kind, msg string) *errlog.Entry {
+		return &errlog.Entry{Kind: kind, Status: status, Route: rm.route, Method: method,
+			RequestID: m.id, Remote: c.nc.remote, Message: msg}
+	}
 	if m.overrun {
 		rm.overrun()
-		o.logError(&errlog.Entry{Kind: KindBudgetOverrun, Status: status, Route: rm.route, Method: method,
-			RequestID: m.id, Remote: c.nc.remote, Message: "the answer was not ready within the request budget: answered 503 instead"})
+		o.logError(budgetEntry(KindBudgetOverrun, "the answer was not ready within the request budget: answered 503 instead"))
 	} else if m.expired {
 		rm.expired.Inc()
-		o.logError(&errlog.Entry{Kind: KindQueueExpired, Status: status, Route: rm.route, Method: method,
-			RequestID: m.id, Remote: c.nc.remote, Message: "the request waited past its budget for a worker: answered 503 without running it"})
+		o.logError(budgetEntry(KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it"))
 	} else if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, c.nc.remote))
 	}

@@ -31,7 +31,8 @@ var servingRe = regexp.MustCompile(`serving on (\S+)`)
 // function that sends SIGTERM and returns the exit error and the log.
 func launch(t *testing.T, bin string, args ...string) (string, func() (error, string)) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	// The error log goes to a temporary directory unless args say otherwise.
+	cmd := exec.Command(bin, append([]string{"-log-dir", t.TempDir()}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -107,14 +108,20 @@ func TestBinaryServesAndDrainsOnSIGTERM(t *testing.T) {
 	}
 }
 
-func TestBinaryReusePort(t *testing.T) {
-	bin := build(t)
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestBinaryReusePort(t *testing.T) {
+	bin := build(t)
+	addr := freeAddr(t)
 	a, stopA := launch(t, bin, "-listen", addr, "-reuseport")
 	b, stopB := launch(t, bin, "-listen", addr, "-reuseport")
 	if a != addr || b != addr {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -37,12 +36,7 @@ func victoriaMetrics(t *testing.T, target string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, "-httpListenAddr="+addr, "-storageDataPath="+filepath.Join(dir, "data"),
 		"-promscrape.config="+cfg, "-search.latencyOffset=1s", "-retentionPeriod=1d", "-loggerLevel=ERROR")
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
@@ -102,14 +96,9 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // back through its query API.
 func TestVictoriaMetricsScrapesAndReceivesPushes(t *testing.T) {
 	bin := build(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	vm := victoriaMetrics(t, addr)
-	_, stop := launch(t, bin, "-listen", addr, "-log-dir", t.TempDir(),
+	_, stop := launch(t, bin, "-listen", addr,
 		"-metrics.push.url", vm+"/api/v1/import/prometheus?extra_label=pushed=yes", "-metrics.push.interval", "1s")
 	for i := 0; i < 5; i++ {
 		if code := get(t, "http://"+addr+"/healthz"); code != 200 {
