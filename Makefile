@@ -44,7 +44,7 @@ bench: build
 	scripts/bench.sh
 
 lint: fmt-check vet
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -9,9 +9,8 @@ import (
 
 // fakeClock advances only when Do sleeps.
 type fakeClock struct {
-	now    time.Time
-	slept  []time.Duration
-	cancel bool
+	now   time.Time
+	slept []time.Duration
 }
 
 func (c *fakeClock) Now() time.Time { return c.now }

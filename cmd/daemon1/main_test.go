@@ -28,8 +28,8 @@ func build(t *testing.T) string {
 var servingRe = regexp.MustCompile(`serving on (\S+)`)
 
 // launch starts the binary and returns its address once it serves, and a
-// function that sends SIGTERM and returns the exit error and the log.
-func launch(t *testing.T, bin string, args ...string) (string, func() (error, string)) {
+// function that sends SIGTERM and returns the log and the exit error.
+func launch(t *testing.T, bin string, args ...string) (string, func() (string, error)) {
 	t.Helper()
 	// The error log goes to a temporary directory unless args say otherwise.
 	cmd := exec.Command(bin, append([]string{"-log-dir", t.TempDir()}, args...)...)
@@ -57,16 +57,16 @@ func launch(t *testing.T, bin string, args ...string) (string, func() (error, st
 	}
 	rest := make(chan string, 1)
 	go func() { b, _ := io.ReadAll(stderr); rest <- string(b) }()
-	stop := func() (error, string) {
+	stop := func() (string, error) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
-			return err, logb.String() + <-rest
+			return logb.String() + <-rest, err
 		case <-time.After(20 * time.Second):
 			t.Fatal("daemon1 did not stop within 20s of SIGTERM")
-			return nil, ""
+			return "", nil
 		}
 	}
 	return addr, stop
@@ -98,7 +98,7 @@ func TestBinaryServesAndDrainsOnSIGTERM(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer idle.Close()
-		err, log := stop()
+		log, err := stop()
 		if err != nil {
 			t.Fatalf("%s: exit after SIGTERM: %v\n%s", engine, err, log)
 		}
@@ -132,13 +132,13 @@ func TestBinaryReusePort(t *testing.T) {
 			t.Fatalf("GET /healthz = %d", code)
 		}
 	}
-	if err, log := stopA(); err != nil {
+	if log, err := stopA(); err != nil {
 		t.Fatalf("first process: %v\n%s", err, log)
 	}
 	if code := get(t, "http://"+addr+"/healthz"); code != 200 {
 		t.Fatalf("after the first process stopped, GET /healthz = %d", code)
 	}
-	if err, log := stopB(); err != nil {
+	if log, err := stopB(); err != nil {
 		t.Fatalf("second process: %v\n%s", err, log)
 	}
 }

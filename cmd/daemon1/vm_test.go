@@ -114,7 +114,7 @@ func TestVictoriaMetricsScrapesAndReceivesPushes(t *testing.T) {
 	waitUntil(t, "the pushed request counter", func() bool {
 		return query(t, vm, `daemon1_requests_total{pushed="yes",route="/healthz",status="200"}`) >= 5
 	})
-	if err, log := stop(); err != nil {
+	if log, err := stop(); err != nil {
 		t.Fatalf("daemon1: %v\n%s", err, log)
 	}
 }
