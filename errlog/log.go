@@ -29,9 +29,12 @@ type Options struct {
 	MaxSizeMB  int    // rotate when the file passes this; 100
 	MaxAgeDays int    // delete backups older than this; 30
 	MaxBackups int    // keep at most this many backups; 10
-	NoCompress bool   // keep backups uncompressed
-	RingSize   int    // entries the ring holds (rounded up to a power of 2); 4096
-	Recent     int    // entries kept in memory for Snapshot; 100
+	// RotateEvery starts a new file this often even when the current one is
+	// small, so that a file holds one period; 24 h.
+	RotateEvery time.Duration
+	NoCompress  bool // keep backups uncompressed
+	RingSize    int  // entries the ring holds (rounded up to a power of 2); 4096
+	Recent      int  // entries kept in memory for Snapshot; 100
 	// FlushEvery is the longest an entry waits in the ring; 100 ms.
 	FlushEvery time.Duration
 	// WriteDeadline bounds the retries of one batch; 1 s.
@@ -77,6 +80,7 @@ func Open(o Options) (*Log, error) {
 	orDefault(&o.Recent, 100)
 	orDefault(&o.FlushEvery, 100*time.Millisecond)
 	orDefault(&o.WriteDeadline, time.Second)
+	orDefault(&o.RotateEvery, 24*time.Hour)
 	if o.Retrier == nil {
 		o.Retrier = retry.Default
 	}
@@ -182,15 +186,30 @@ func (l *Log) run() {
 	defer close(l.done)
 	t := time.NewTicker(l.opts.FlushEvery)
 	defer t.Stop()
+	rotate := time.NewTicker(l.opts.RotateEvery)
+	defer rotate.Stop()
 	for {
 		select {
 		case <-l.wake:
 		case <-t.C:
+		case <-rotate.C:
+			l.drain()
+			l.rotate()
 		case <-l.stop:
 			l.drain()
 			return
 		}
 		l.drain()
+	}
+}
+
+// rotate starts a new file, retrying until the deadline; a failure is
+// reported through the retrier's hooks and the next rotation tries again.
+func (l *Log) rotate() {
+	op := retry.Op{Name: "errlog_rotate", Idempotent: true, Deadline: time.Now().Add(l.opts.WriteDeadline),
+		Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond}
+	if err := l.opts.Retrier.Do(context.Background(), op, func(context.Context) error { return l.w.Rotate() }); err != nil {
+		l.opts.Logf("errlog: cannot rotate %s: %v", l.w.Filename, err)
 	}
 }
 

@@ -235,3 +235,22 @@ func TestHugeEntriesAreClipped(t *testing.T) {
 		t.Fatalf("stack of %d bytes, want it clipped to %d", n, maxStack)
 	}
 }
+
+// TestRotationByAge: a small file is still rotated when its period ends.
+func TestRotationByAge(t *testing.T) {
+	l := open(t, Options{RotateEvery: 50 * time.Millisecond, NoCompress: true, MaxBackups: 100})
+	for i := 0; i < 5; i++ {
+		l.Put(&Entry{Kind: "bad_request", Status: 400 + i})
+		time.Sleep(80 * time.Millisecond)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	backups, _ := filepath.Glob(filepath.Join(l.opts.Dir, "errors-*.jsonl"))
+	if len(backups) < 2 {
+		t.Fatalf("%d backups after 400 ms of 50 ms periods, want several", len(backups))
+	}
+	if n := len(lines(t, l.opts.Dir)); n != 5 {
+		t.Fatalf("%d lines across the files, want all 5", n)
+	}
+}

@@ -59,6 +59,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.log.MaxSizeMB, "log-max-size", 100, "rotate the error log when it passes this many `MB`")
 	fs.IntVar(&c.log.MaxBackups, "log-max-backups", 10, "compressed error-log backups to keep")
 	fs.IntVar(&c.log.MaxAgeDays, "log-max-age", 30, "`days` to keep error-log backups")
+	fs.DurationVar(&c.log.RotateEvery, "log-rotate-every", 24*time.Hour, "start a new error-log file this often, however small")
 	fs.StringVar(&c.pushURL, "metrics.push.url", "", "push metrics to this VictoriaMetrics `URL` (e.g. http://127.0.0.1:8428/api/v1/import/prometheus); empty: no push")
 	fs.DurationVar(&c.pushInterval, "metrics.push.interval", 10*time.Second, "how often to push metrics")
 	fs.DurationVar(&c.reportInterval, "report.interval", time.Minute, "how often to log a one-line summary (req/s, p99, errors, overruns); 0: never")
