@@ -274,3 +274,44 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("second period %+v: want only its own requests, p99 in the 25 ms bucket", s)
 	}
 }
+
+// TestFastHTTPEngineCounts: the baseline engine counts and logs what the
+// gnet engine does, so the two can be compared on the same dashboards.
+func TestFastHTTPEngineCounts(t *testing.T) {
+	dir := t.TempDir()
+	log, err := errlog.Open(errlog.Options{Dir: dir, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := NewObserver(metrics.NewSet())
+	obs.AttachLog(log)
+	f := NewFastHTTP(testRouterWith(obs), Options{Logf: t.Logf, Budget: time.Second})
+	serve := func(method, uri string) int {
+		var ctx fasthttpCtx
+		ctx.Request.Header.SetMethod(method)
+		ctx.Request.SetRequestURI(uri)
+		f.ServeHTTP(&ctx)
+		return ctx.Response.StatusCode()
+	}
+	if serve("GET", "/healthz") != 200 || serve("GET", "/nope") != 404 || serve("GET", "/panic") != 500 {
+		t.Fatal("unexpected statuses")
+	}
+	for series, want := range map[string]string{
+		`daemon1_requests_total{route="/healthz",method="GET",status="200"}`:  "1",
+		`daemon1_requests_total{route="unmatched",method="any",status="404"}`: "1",
+		`daemon1_requests_total{route="/panic",method="GET",status="500"}`:    "1",
+		`daemon1_errors_total{kind="panic"}`:                                  "1",
+		`daemon1_requests_in_flight`:                                          "0",
+	} {
+		if got := metricValue(t, obs, series); got != want {
+			t.Errorf("%s = %s, want %s", series, got, want)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := readFile(dir + "/errors.jsonl")
+	if n := strings.Count(string(b), "\n"); n != 2 || !strings.Contains(string(b), `"kind":"panic"`) {
+		t.Fatalf("error log:\n%s\nwant the 404 and the panic", b)
+	}
+}
