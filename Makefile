@@ -36,6 +36,7 @@ test-fast:
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzFramer$$' -fuzztime $(FUZZTIME) ./server
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) ./codec
+	$(GO) test -run '^$$' -fuzz '^FuzzParseGeometry$$' -fuzztime $(FUZZTIME) ./store
 
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=5m
