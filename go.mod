@@ -3,13 +3,13 @@ module github.com/geometryos/daemon1
 go 1.26.0
 
 require (
-	github.com/VictoriaMetrics/metrics v1.45.0
-	github.com/goccy/go-json v0.12.0
-	github.com/panjf2000/ants/v2 v2.12.1
-	github.com/panjf2000/gnet/v2 v2.9.7
-	github.com/tidwall/geojson v1.4.5
-	github.com/valyala/fasthttp v1.78.0
-	gopkg.in/natefinch/lumberjack.v2 v2.2.1
+	github.com/VictoriaMetrics/metrics v1.45.0 // /metrics and push; per-route series created up front
+	github.com/goccy/go-json v0.12.0 // struct JSON off the hot path (the design card names it); hot paths append by hand
+	github.com/panjf2000/ants/v2 v2.12.1 // the bounded worker pool (nonblocking: full means 503 now)
+	github.com/panjf2000/gnet/v2 v2.9.7 // the event loop; ENGINE.md was checked against exactly this version
+	github.com/tidwall/geojson v1.4.5 // GeoJSON geometries and their predicates (issue 4 names it)
+	github.com/valyala/fasthttp v1.78.0 // RequestCtx and its parsers, and the baseline server; ENGINE.md: this version
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // error-log rotation by size with compressed backups
 )
 
 require (
