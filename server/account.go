@@ -98,28 +98,17 @@ func (c *conn) recordDone(end int64) {
 	c.done = c.done[:0]
 }
 
-// methodString returns a constant string for a standard method, so that
-// logging one allocates nothing.
+// standardMethods are the methods of RFC 9110 and RFC 5789 (PATCH).
+var standardMethods = []string{fasthttp.MethodGet, fasthttp.MethodHead, fasthttp.MethodPost, fasthttp.MethodPut,
+	fasthttp.MethodPatch, fasthttp.MethodDelete, fasthttp.MethodOptions, fasthttp.MethodTrace, fasthttp.MethodConnect}
+
+// methodString returns a constant string for a standard method, or
+// "other", so that logging one allocates nothing.
 func methodString(m []byte) string {
-	switch string(m) {
-	case fasthttp.MethodGet:
-		return fasthttp.MethodGet
-	case fasthttp.MethodHead:
-		return fasthttp.MethodHead
-	case fasthttp.MethodPost:
-		return fasthttp.MethodPost
-	case fasthttp.MethodPut:
-		return fasthttp.MethodPut
-	case fasthttp.MethodPatch:
-		return fasthttp.MethodPatch
-	case fasthttp.MethodDelete:
-		return fasthttp.MethodDelete
-	case fasthttp.MethodOptions:
-		return fasthttp.MethodOptions
-	case fasthttp.MethodTrace:
-		return fasthttp.MethodTrace
-	case fasthttp.MethodConnect:
-		return fasthttp.MethodConnect
+	for _, s := range standardMethods {
+		if string(m) == s {
+			return s
+		}
 	}
 	return "other"
 }

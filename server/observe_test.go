@@ -20,13 +20,7 @@ import (
 // the log and returns every line written.
 func observed(t *testing.T, o Options) (*Engine, *Observer, func() []string) {
 	t.Helper()
-	dir := t.TempDir()
-	log, err := errlog.Open(errlog.Options{Dir: dir, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs := NewObserver(metrics.NewSet())
-	obs.AttachLog(log)
+	obs, dir, log := observerWithLog(t)
 	if o.Workers == 0 {
 		o.Workers = 8
 	}
@@ -48,6 +42,20 @@ func observed(t *testing.T, o Options) (*Engine, *Observer, func() []string) {
 		return strings.Split(strings.TrimSpace(string(b)), "\n")
 	}
 	return e, obs, lines
+}
+
+// observerWithLog makes an Observer with an error log in a temporary
+// directory, which it returns with the log.
+func observerWithLog(t *testing.T) (*Observer, string, *errlog.Log) {
+	t.Helper()
+	dir := t.TempDir()
+	log, err := errlog.Open(errlog.Options{Dir: dir, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := NewObserver(metrics.NewSet())
+	obs.AttachLog(log)
+	return obs, dir, log
 }
 
 // metricValue returns the value of one series in the Set's exposition.
@@ -278,13 +286,7 @@ func TestSummary(t *testing.T) {
 // TestFastHTTPEngineCounts: the baseline engine counts and logs what the
 // gnet engine does, so the two can be compared on the same dashboards.
 func TestFastHTTPEngineCounts(t *testing.T) {
-	dir := t.TempDir()
-	log, err := errlog.Open(errlog.Options{Dir: dir, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs := NewObserver(metrics.NewSet())
-	obs.AttachLog(log)
+	obs, dir, log := observerWithLog(t)
 	f := NewFastHTTP(testRouterWith(obs), Options{Logf: t.Logf, Budget: time.Second})
 	serve := func(method, uri string) int {
 		var ctx fasthttpCtx

@@ -225,13 +225,7 @@ func (r *Router) lookup(method, path []byte, ps *Params) match {
 	return match{route: rt, allow: n.allow}
 }
 
-func isStandardMethod(m []byte) bool {
-	switch string(m) {
-	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT":
-		return true
-	}
-	return false
-}
+func isStandardMethod(m []byte) bool { return methodString(m) != "other" }
 
 // resolve finds the route for ctx and records it with its parameters in m.
 // When no route serves the request it writes the engine's answer (404, 405
