@@ -56,14 +56,20 @@ func launch(t *testing.T, bin string, args ...string) (string, func() (string, e
 		t.Fatalf("daemon1 did not start:\n%s", logb.String())
 	}
 	rest := make(chan string, 1)
-	go func() { b, _ := io.ReadAll(stderr); rest <- string(b) }()
+	go func() {
+		// The same scanner: it may already hold lines read past the first.
+		var tail strings.Builder
+		for sc.Scan() {
+			tail.WriteString(sc.Text() + "\n")
+		}
+		rest <- tail.String()
+	}()
 	stop := func() (string, error) {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		// Read the log to its end before Wait, which closes the pipe.
 		select {
-		case err := <-done:
-			return logb.String() + <-rest, err
+		case tail := <-rest:
+			return logb.String() + tail, cmd.Wait()
 		case <-time.After(20 * time.Second):
 			t.Fatal("daemon1 did not stop within 20s of SIGTERM")
 			return "", nil
