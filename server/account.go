@@ -48,17 +48,15 @@ func (c *conn) account(x *exchange) {
 	if m.route == nil {
 		method = methodString(x.ctx.Method())
 	}
-	budgetEntry := func(kind, msg string) *errlog.Entry {
-		return &errlog.Entry{Kind: kind, Status: status, Route: rm.route, Method: method,
-			RequestID: m.id, Remote: c.nc.remote, Message: msg}
-	}
-	if m.overrun {
+	switch {
+	case m.overrun:
 		rm.overrun()
-		o.logError(budgetEntry(KindBudgetOverrun, "the answer was not ready within the request budget: answered 503 instead"))
-	} else if m.expired {
+		m.kind, m.detail = KindBudgetOverrun, "the answer was not ready within the request budget: answered 503 instead"
+	case m.expired:
 		rm.expired.Inc()
-		o.logError(budgetEntry(KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it"))
-	} else if status >= 400 {
+		m.kind, m.detail = KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it"
+	}
+	if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, c.nc.remote))
 	}
 	c.done = append(c.done, doneRec{rm: rm, start: m.startMono, deadline: m.deadlineMono, status: status, counted: m.overrun || m.expired, id: m.id, method: method})

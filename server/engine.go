@@ -303,8 +303,11 @@ func (c *conn) awaitBody(now int64) {
 // overloaded reports whether parsing this connection must wait: too many of
 // its responses pending, too much unsent output, or too much work in flight.
 func (c *conn) overloaded() bool {
-	lim := &c.e.lim
-	return c.pending() >= lim.MaxPipeline ||
-		len(c.out)+c.gc.OutboundBuffered() >= lim.MaxPendingOutput ||
-		c.e.inFlight.Load() >= int64(lim.MaxInFlight)
+	return c.queueFull() || len(c.out)+c.gc.OutboundBuffered() >= c.e.lim.MaxPendingOutput
+}
+
+// queueFull is overloaded without the connection's own output: its
+// pipeline, or the process's work in flight.
+func (c *conn) queueFull() bool {
+	return c.pending() >= c.e.lim.MaxPipeline || c.e.inFlight.Load() >= int64(c.e.lim.MaxInFlight)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -208,7 +207,3 @@ func parseResponses(t testing.TB, out []byte, methods ...string) []response {
 }
 
 func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
-
-type fasthttpCtx = fasthttp.RequestCtx
-
-func readFile(name string) ([]byte, error) { return os.ReadFile(name) }

@@ -1,9 +1,6 @@
 package server
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Limits bound what one connection may make the server hold or wait for. Each
 // has a command-line flag in cmd/daemon1; the zero value of a field means its
@@ -78,26 +75,4 @@ func orDefault[T int | int64 | time.Duration](v *T, d T) {
 	if *v <= 0 {
 		*v = d
 	}
-}
-
-// Server is what both engines offer cmd/daemon1 and the tests.
-type Server interface {
-	// Start listens and serves in the background.
-	Start() error
-	// Addr is the bound address, host:port.
-	Addr() string
-	// Drain stops serving gracefully within timeout; it reports connections
-	// still open when it stopped waiting.
-	Drain(timeout time.Duration) (left int, err error)
-}
-
-// NewServer makes the engine named by engine ("gnet" or "fasthttp").
-func NewServer(engine string, r *Router, o Options) (Server, error) {
-	switch engine {
-	case "gnet", "":
-		return New(r, o)
-	case "fasthttp":
-		return NewFastHTTP(r, o), nil
-	}
-	return nil, fmt.Errorf("unknown engine %q: want gnet or fasthttp", engine)
 }

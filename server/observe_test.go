@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/errlog"
 	"github.com/geometryos/daemon1/retry"
+	"github.com/valyala/fasthttp"
 )
 
 // observed makes an engine whose router has an Observer with an error log
@@ -38,7 +40,7 @@ func observed(t *testing.T, o Options) (*Engine, *Observer, func() []string) {
 				t.Fatal(err)
 			}
 		}
-		b, _ := readFile(dir + "/errors.jsonl")
+		b, _ := os.ReadFile(dir + "/errors.jsonl")
 		return strings.Split(strings.TrimSpace(string(b)), "\n")
 	}
 	return e, obs, lines
@@ -100,7 +102,7 @@ func TestWorkerExpiredInQueue(t *testing.T) {
 	c := fc.ctx.(*conn)
 	ran := false
 	x := c.acquire(e.mono() - int64(time.Second)) // read a second ago: its budget is gone
-	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Handler: func(*fasthttpCtx) { ran = true }}
+	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Handler: func(*fasthttp.RequestCtx) { ran = true }}
 	x.counted = true
 	e.inFlight.Add(1)
 	c.push(x)
@@ -289,7 +291,7 @@ func TestFastHTTPEngineCounts(t *testing.T) {
 	obs, dir, log := observerWithLog(t)
 	f := NewFastHTTP(testRouterWith(obs), Options{Logf: t.Logf, Budget: time.Second})
 	serve := func(method, uri string) int {
-		var ctx fasthttpCtx
+		var ctx fasthttp.RequestCtx
 		ctx.Request.Header.SetMethod(method)
 		ctx.Request.SetRequestURI(uri)
 		f.ServeHTTP(&ctx)
@@ -312,7 +314,7 @@ func TestFastHTTPEngineCounts(t *testing.T) {
 	if err := log.Close(); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := readFile(dir + "/errors.jsonl")
+	b, _ := os.ReadFile(dir + "/errors.jsonl")
 	if n := strings.Count(string(b), "\n"); n != 2 || !strings.Contains(string(b), `"kind":"panic"`) {
 		t.Fatalf("error log:\n%s\nwant the 404 and the panic", b)
 	}

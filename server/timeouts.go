@@ -57,14 +57,8 @@ func (c *conn) settle(now int64) gnet.Action {
 		return c.expire()
 	}
 	c.deadline.Store(deadline)
-	c.poll.Store(unsent > 0 || c.overloadedLight())
+	c.poll.Store(unsent > 0 || c.queueFull())
 	return gnet.None
-}
-
-// overloadedLight is overloaded without the connection's own output, which
-// settle has just looked at.
-func (c *conn) overloadedLight() bool {
-	return c.pending() >= c.e.lim.MaxPipeline || c.e.inFlight.Load() >= int64(c.e.lim.MaxInFlight)
 }
 
 // expire acts on a passed deadline.
