@@ -1,0 +1,156 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+func feature(t *testing.T, raw string) *Input {
+	t.Helper()
+	in, err := ParseFeature([]byte(raw), "")
+	if err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	return in
+}
+
+func point(t *testing.T, id string, lon, lat float64) *Input {
+	t.Helper()
+	return feature(t, fmt.Sprintf(`{"type":"Feature","id":%q,"geometry":{"type":"Point","coordinates":[%g,%g]},"properties":{"n":1}}`, id, lon, lat))
+}
+
+func newTestCollection(t *testing.T) (*Store, *Collection) {
+	t.Helper()
+	s := New()
+	c, created, err := s.Create("c", "title", "")
+	if err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	return s, c
+}
+
+func TestWrites(t *testing.T) {
+	_, c := newTestCollection(t)
+	f, err := c.Create(point(t, "a", 1, 2))
+	if err != nil || f.ID() != "a" || f.Version() != 1 {
+		t.Fatalf("create: %v %+v", err, f)
+	}
+	if _, err := c.Create(point(t, "a", 3, 4)); !errors.Is(err, ErrExists) {
+		t.Fatalf("create twice: %v", err)
+	}
+	anon, err := c.Create(feature(t, `{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]},"properties":null}`))
+	if err != nil || anon.ID() == "" || anon.Properties() != nil {
+		t.Fatalf("create without id: %v %+v", err, anon)
+	}
+	// Put honours the precondition and says whether it created.
+	if _, _, err := c.Put(point(t, "a", 5, 6), func(cur *Feature) bool { return cur != nil && cur.Version() == 99 }); !errors.Is(err, ErrPrecondition) {
+		t.Fatalf("put with a stale version: %v", err)
+	}
+	f, created, err := c.Put(point(t, "a", 5, 6), func(cur *Feature) bool { return cur != nil && cur.Version() == 1 })
+	if err != nil || created || f.Version() != 3 {
+		t.Fatalf("put: %v created %v version %d", err, created, f.Version())
+	}
+	if lon, lat, ok := f.Point(); !ok || lon != 5 || lat != 6 {
+		t.Fatalf("replaced point: %g %g %v", lon, lat, ok)
+	}
+	if _, created, _ := c.Put(point(t, "b", 1, 1), nil); !created {
+		t.Fatal("put of a new id did not create")
+	}
+	// The index follows replacements and deletes.
+	var p Page
+	c.Query(&Query{Kind: Nearby, Lon: 5, Lat: 6, K: 10, Limit: 10, Radius: 1}, &p)
+	if len(p.Features) != 1 || p.Features[0].ID() != "a" {
+		t.Fatalf("nearby the replaced point: %d features", len(p.Features))
+	}
+	if err := c.Delete("a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("a", nil); !errors.Is(err, ErrNoFeature) {
+		t.Fatalf("delete twice: %v", err)
+	}
+	c.Query(&Query{Kind: Nearby, Lon: 5, Lat: 6, K: 10, Limit: 10, Radius: 1}, &p)
+	if len(p.Features) != 0 {
+		t.Fatal("a deleted feature is still indexed")
+	}
+	if _, err := c.Update("nope", nil, nil); !errors.Is(err, ErrNoFeature) {
+		t.Fatalf("update of a missing feature: %v", err)
+	}
+	f, err = c.Update("b", nil, func(cur *Feature) (*Input, error) { return point(t, "ignored", 7, 8), nil })
+	if err != nil || f.ID() != "b" {
+		t.Fatalf("update: %v %+v", err, f)
+	}
+}
+
+func TestInsertAllIsAllOrNothing(t *testing.T) {
+	_, c := newTestCollection(t)
+	if _, err := c.Create(point(t, "taken", 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := c.InsertAll([]*Input{point(t, "x", 1, 1), point(t, "taken", 2, 2)})
+	if !errors.Is(err, ErrExists) || bad != 1 {
+		t.Fatalf("got %v at %d, want ErrExists at 1", err, bad)
+	}
+	bad, err = c.InsertAll([]*Input{point(t, "y", 1, 1), point(t, "z", 1, 1), point(t, "y", 2, 2)})
+	if !errors.Is(err, ErrDuplicateID) || bad != 2 {
+		t.Fatalf("got %v at %d, want ErrDuplicateID at 2", err, bad)
+	}
+	if c.Len() != 1 {
+		t.Fatalf("a refused batch left %d features, want 1", c.Len())
+	}
+	if _, err := c.InsertAll([]*Input{point(t, "x", 1, 1), point(t, "y", 2, 2)}); err != nil || c.Len() != 3 {
+		t.Fatalf("insert: %v, %d features", err, c.Len())
+	}
+}
+
+func TestDroppedCollectionRefusesWrites(t *testing.T) {
+	s, c := newTestCollection(t)
+	if !s.Drop("c") || s.Drop("c") {
+		t.Fatal("drop")
+	}
+	if _, err := c.Create(point(t, "a", 0, 0)); !errors.Is(err, ErrNoCollection) {
+		t.Fatalf("write after drop: %v", err)
+	}
+}
+
+// Readers running beside bulk inserts see a batch entirely or not at all
+// (run with -race).
+func TestReadersSeeWholeBatches(t *testing.T) {
+	_, c := newTestCollection(t)
+	const batches, size = 20, 500
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var p Page
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if n := c.Len(); n%size != 0 {
+				t.Errorf("saw %d features: part of a batch", n)
+				return
+			}
+			c.Query(&Query{Kind: BBox, BBox: rectOf(-1, -1, 1, 1), Limit: 10}, &p)
+			if p.Matched > 0 && p.Matched%size != 0 {
+				t.Errorf("the index matched %d: part of a batch", p.Matched)
+				return
+			}
+		}
+	}()
+	for b := 0; b < batches; b++ {
+		ins := make([]*Input, size)
+		for i := range ins {
+			ins[i] = point(t, fmt.Sprintf("b%02d-%03d", b, i), float64(i%10)/20, float64(i/10)/100)
+		}
+		if _, err := c.InsertAll(ins); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+}

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	gojson "github.com/goccy/go-json"
+	"github.com/tidwall/geojson"
+)
+
+// MaxIDBytes bounds a feature id.
+const MaxIDBytes = 256
+
+// Feature is one stored feature. It is immutable once stored: a write
+// replaces it with a new Feature, so a reader may keep using the one it got.
+type Feature struct {
+	id      string
+	numeric bool   // the id was sent as a JSON number, and is answered as one
+	geomLen uint32 // data[:geomLen] is the geometry's JSON; 0 for a 2D point
+	version uint64
+	geom    geojson.Object
+	data    []byte // the geometry's JSON (unless a 2D point), then the properties' JSON
+}
+
+// ID returns the feature's id as text.
+func (f *Feature) ID() string { return f.id }
+
+// NumericID reports whether the id was sent as a JSON number.
+func (f *Feature) NumericID() bool { return f.numeric }
+
+// Version is the feature's version: it changes with every write to the
+// feature (the API's ETag).
+func (f *Feature) Version() uint64 { return f.version }
+
+// Geometry returns the parsed geometry, for predicates.
+func (f *Feature) Geometry() geojson.Object { return f.geom }
+
+// Point returns the coordinates of a 2D point feature; ok is false for any
+// other geometry, whose JSON GeometryJSON returns.
+func (f *Feature) Point() (lon, lat float64, ok bool) {
+	if f.geomLen != 0 {
+		return 0, 0, false
+	}
+	c := f.geom.Center()
+	return c.X, c.Y, true
+}
+
+// GeometryJSON returns the geometry's JSON as the client sent it (compacted),
+// or nil for a 2D point (see Point).
+func (f *Feature) GeometryJSON() []byte {
+	if f.geomLen == 0 {
+		return nil
+	}
+	return f.data[:f.geomLen:f.geomLen]
+}
+
+// Properties returns the properties' JSON (compacted; an object), or nil
+// for null properties.
+func (f *Feature) Properties() []byte {
+	p := f.data[f.geomLen:]
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Input is a parsed, validated feature ready to be stored.
+type Input struct {
+	ID      string // "" means: assign one
+	Numeric bool
+	Geom    geojson.Object
+	// GeomJSON and Props are compacted JSON; Props is nil for null.
+	GeomJSON []byte
+	Props    []byte
+}
+
+func (in *Input) feature(version uint64) *Feature {
+	f := &Feature{id: in.ID, numeric: in.Numeric, version: version, geom: in.Geom}
+	_, isPoint := in.Geom.(*geojson.Point)
+	is2DPoint := isPoint && isPlainPoint(in.GeomJSON)
+	n := len(in.Props)
+	if !is2DPoint {
+		n += len(in.GeomJSON)
+	}
+	f.data = make([]byte, 0, n)
+	if !is2DPoint {
+		f.data = append(f.data, in.GeomJSON...)
+		f.geomLen = uint32(len(in.GeomJSON))
+	}
+	f.data = append(f.data, in.Props...)
+	return f
+}
+
+// isPlainPoint reports whether a Point's compact JSON has only the members
+// type and coordinates, and two numbers: then it is kept as its two
+// coordinates alone and encoded from them (the same numbers, in their
+// shortest form), which saves most of a point feature's memory. Two colons
+// and two commas say exactly that, since a Point's type is the fixed
+// string "Point".
+func isPlainPoint(b []byte) bool {
+	return bytes.Count(b, []byte(":")) == 2 && bytes.Count(b, []byte(",")) == 2
+}
+
+// InputError is a feature the store refuses: Path says where (a JSON path
+// into the request body) and Reason what to fix. Geometry problems come as
+// a *GeometryError instead.
+type InputError struct {
+	Path   string
+	Reason string
+}
+
+func (e *InputError) Error() string {
+	if e.Path == "" {
+		return e.Reason
+	}
+	return e.Path + ": " + e.Reason
+}
+
+type rawFeature struct {
+	Type       *string            `json:"type"`
+	ID         gojson.RawMessage  `json:"id"`
+	Geometry   gojson.RawMessage  `json:"geometry"`
+	Properties gojson.RawMessage  `json:"properties"`
+	Features   *gojson.RawMessage `json:"features"`
+}
+
+// ParseFeature parses raw as a GeoJSON Feature (RFC 7946 §3.2) with a
+// geometry (null geometries are not stored: there is nothing to index) and
+// properties that are an object or null. path prefixes error paths
+// ("features[3]" inside a bulk insert). It returns an *InputError or a
+// *GeometryError (with path prefixed) for what it refuses.
+func ParseFeature(raw []byte, path string) (*Input, error) {
+	var rf rawFeature
+	if err := gojson.Unmarshal(raw, &rf); err != nil {
+		return nil, &InputError{Path: path, Reason: "must be a GeoJSON Feature object: " + err.Error()}
+	}
+	return rf.input(path)
+}
+
+func (rf *rawFeature) input(path string) (*Input, error) {
+	if rf.Type == nil || *rf.Type != "Feature" {
+		got := "missing"
+		if rf.Type != nil {
+			got = strconv.Quote(*rf.Type)
+		}
+		return nil, &InputError{Path: join(path, "type"), Reason: fmt.Sprintf("must be \"Feature\", got %s", got)}
+	}
+	in := &Input{}
+	if err := parseID(rf.ID, in); err != nil {
+		return nil, &InputError{Path: join(path, "id"), Reason: err.Error()}
+	}
+	if len(rf.Geometry) == 0 || string(rf.Geometry) == "null" {
+		return nil, &InputError{Path: join(path, "geometry"), Reason: "is missing: daemon1 stores features with a geometry"}
+	}
+	g, err := ParseGeometry(rf.Geometry)
+	if err != nil {
+		ge := err.(*GeometryError)
+		return nil, &GeometryError{Path: join(join(path, "geometry"), ge.Path), Reason: ge.Reason}
+	}
+	in.Geom = g
+	in.GeomJSON = compact(rf.Geometry)
+	if len(rf.Properties) > 0 && string(rf.Properties) != "null" {
+		if rf.Properties[0] != '{' {
+			return nil, &InputError{Path: join(path, "properties"), Reason: "must be an object or null"}
+		}
+		in.Props = compact(rf.Properties)
+	}
+	return in, nil
+}
+
+// parseID reads a feature id: a string of 1–MaxIDBytes bytes, or a number
+// (kept as its text, answered as a number). Absent or null: none.
+func parseID(raw []byte, in *Input) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := gojson.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("must be a string or a number: %v", err)
+		}
+		in.ID = s
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		in.ID, in.Numeric = string(compact(raw)), true
+	default:
+		return fmt.Errorf("must be a string or a number, got %s", clip(raw))
+	}
+	return CheckID(in.ID)
+}
+
+// CheckID checks a feature id's length.
+func CheckID(id string) error {
+	if len(id) == 0 || len(id) > MaxIDBytes {
+		return fmt.Errorf("must be 1 to %d bytes long, got %d", MaxIDBytes, len(id))
+	}
+	return nil
+}
+
+// compact returns raw without insignificant white space, as a new slice
+// (raw may point into a request buffer). It keeps members, their order and
+// number texts as sent.
+func compact(raw []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(raw))
+	if err := json.Compact(&b, raw); err != nil {
+		panic("BUG: compacting JSON that was already parsed: " + err.Error())
+	}
+	return b.Bytes()
+}
+
+func clip(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}

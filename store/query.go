@@ -1,0 +1,279 @@
+package store
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/tidwall/geojson"
+	"github.com/tidwall/geojson/geometry"
+)
+
+// Kind is what a Query asks.
+type Kind uint8
+
+const (
+	All        Kind = iota // every feature
+	BBox                   // features intersecting Query.BBox
+	Intersects             // features intersecting Query.Geom
+	Within                 // features within Query.Geom
+	Nearby                 // the K nearest to (Lon, Lat), within Radius if > 0
+)
+
+// Query asks for one page of features.
+type Query struct {
+	Kind     Kind
+	BBox     geometry.Rect
+	Geom     geojson.Object
+	Lon, Lat float64
+	K        int
+	Radius   float64 // metres; 0: unbounded
+	Limit    int     // the page size; at least 1
+	Cursor   Cursor  // where the previous page ended
+	// StopAt, when set, is when the query stops and answers the page it
+	// has, with a Next cursor to go on from: the request's budget less the
+	// time to answer.
+	StopAt time.Time
+}
+
+// Page is a query's answer. Reuse one with Reset.
+type Page struct {
+	Features []*Feature
+	Dists    []float64 // for Nearby, the distance of each feature in metres
+	Next     Cursor    // Set when there may be more
+	Matched  int       // how many features match in all; -1 when not known
+	Stopped  bool      // StopAt came before the page was full
+
+	cands []*Feature
+	rect  geojson.Rect
+}
+
+// Reset empties p for reuse, keeping its storage.
+func (p *Page) Reset() {
+	clear(p.Features)
+	clear(p.cands)
+	*p = Page{Features: p.Features[:0], Dists: p.Dists[:0], cands: p.cands[:0], Matched: -1}
+}
+
+// indexCap is how many index candidates a filtered query gathers before it
+// pages through the id order instead. Under it, a page is found from the
+// index, sorted by id, and the total matched is known; over it, the filter
+// matches so much that walking ids from the cursor finds a page quickly.
+const indexCap = 4096
+
+// chunk is how many features a scan visits under one read lock, and how
+// often it looks at the clock.
+const chunk = 256
+
+// Query fills p with the page q asks for.
+func (c *Collection) Query(q *Query, p *Page) {
+	p.Reset()
+	if q.Limit < 1 {
+		panic("BUG: a query needs a limit of at least 1")
+	}
+	switch q.Kind {
+	case All:
+		c.scan(q, p, nil)
+		if !p.Stopped {
+			p.Matched = c.Len()
+		}
+	case Nearby:
+		c.nearby(q, p)
+	default:
+		match := c.predicate(q, p)
+		if !c.fromIndex(q, p, match) {
+			c.scan(q, p, match)
+		}
+	}
+}
+
+func (c *Collection) predicate(q *Query, p *Page) func(f *Feature) bool {
+	switch q.Kind {
+	case BBox:
+		p.rect = *geojson.NewRect(q.BBox)
+		return func(f *Feature) bool { return f.geom.Intersects(&p.rect) }
+	case Intersects:
+		return func(f *Feature) bool { return f.geom.Intersects(q.Geom) }
+	case Within:
+		return func(f *Feature) bool { return f.geom.Within(q.Geom) }
+	}
+	panic("BUG: no predicate for query kind")
+}
+
+func (q *Query) rect() geometry.Rect {
+	if q.Kind == BBox {
+		return q.BBox
+	}
+	return q.Geom.Rect()
+}
+
+// fromIndex answers from the R-tree when the query's box holds at most
+// indexCap features; it reports false, having done nothing, otherwise.
+func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) bool {
+	r := q.rect()
+	cands, over := p.cands[:0], false
+	c.mu.RLock()
+	c.tree.Search([2]float64{r.Min.X, r.Min.Y}, [2]float64{r.Max.X, r.Max.Y}, func(_, _ [2]float64, f *Feature) bool {
+		if len(cands) == indexCap {
+			over = true
+			return false
+		}
+		cands = append(cands, f)
+		return true
+	})
+	c.mu.RUnlock()
+	p.cands = cands
+	if over {
+		return false
+	}
+	// Features never change once stored: no lock is needed to test them.
+	matched := cands[:0]
+	for _, f := range cands {
+		if match(f) {
+			matched = append(matched, f)
+		}
+	}
+	p.Matched = len(matched)
+	slices.SortFunc(matched, func(a, b *Feature) int { return cmp.Compare(a.id, b.id) })
+	if q.Cursor.Set {
+		i, found := slices.BinarySearchFunc(matched, q.Cursor.ID, func(f *Feature, id string) int { return cmp.Compare(f.id, id) })
+		if found {
+			i++
+		}
+		matched = matched[i:]
+	}
+	if len(matched) > q.Limit {
+		matched = matched[:q.Limit]
+		p.Next = Cursor{Set: true, ID: matched[q.Limit-1].id}
+	}
+	p.Features = append(p.Features, matched...)
+	return true
+}
+
+// scan walks features in id order from the cursor, keeping those match
+// accepts (all if nil), until the page is full, the collection ends or
+// StopAt passes.
+func (c *Collection) scan(q *Query, p *Page, match func(*Feature) bool) {
+	last, visited := q.Cursor.ID, 0
+	c.ascend(q.Cursor.ID, func(f *Feature) bool {
+		if visited++; visited%64 == 0 && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
+			p.Stopped = true
+			return false
+		}
+		if match == nil || match(f) {
+			if len(p.Features) == q.Limit {
+				// One more exists: the page ends at the last one kept.
+				p.Next = Cursor{Set: true, ID: last}
+				return false
+			}
+			p.Features = append(p.Features, f)
+		}
+		last = f.id
+		return true
+	})
+	if p.Stopped {
+		p.Next = Cursor{Set: true, ID: last}
+	}
+}
+
+// ascend calls fn with each feature whose id sorts after `after` (all, if
+// after is ""), in id order, until fn returns false. It holds the read lock
+// for chunk features at a time and resumes after the last id, so writers
+// get in between chunks.
+func (c *Collection) ascend(after string, fn func(f *Feature) bool) {
+	for {
+		n, stopped := 0, false
+		c.mu.RLock()
+		c.ids.Ascend(after, func(id string, f *Feature) bool {
+			if id == after {
+				return true
+			}
+			if n == chunk {
+				return false
+			}
+			n++
+			after = id
+			if !fn(f) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+		c.mu.RUnlock()
+		if stopped || n < chunk {
+			return
+		}
+	}
+}
+
+// nearby finds the page of the K nearest features after the cursor, in
+// (distance, id) order: ties are broken by id so that pages never repeat or
+// skip a feature.
+func (c *Collection) nearby(q *Query, p *Page) {
+	want := min(q.Limit, q.K-q.Cursor.Rank)
+	if want <= 0 {
+		p.Matched = q.Cursor.Rank
+		return
+	}
+	cur := q.Cursor
+	visited, more, enough := 0, false, false
+	dist := func(min, max [2]float64, f *Feature, item bool) float64 {
+		if item {
+			return Distance(f.geom, q.Lon, q.Lat)
+		}
+		return RectDistance(q.Lon, q.Lat, min[0], min[1], max[0], max[1])
+	}
+	c.mu.RLock()
+	c.tree.Nearby(dist, func(_, _ [2]float64, f *Feature, d float64) bool {
+		if q.Radius > 0 && d > q.Radius {
+			return false
+		}
+		if cur.Set && (d < cur.Dist || d == cur.Dist && f.id <= cur.ID) {
+			return true
+		}
+		n := len(p.Features)
+		if (n >= want || enough) && n > 0 && d > p.Dists[n-1] {
+			// Everything at the last distance kept is in: the page is whole.
+			more = true
+			return false
+		}
+		if visited++; visited%64 == 0 && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
+			enough, p.Stopped = true, true
+			if n == 0 {
+				more = true
+				return false
+			}
+		}
+		p.Features = append(p.Features, f)
+		p.Dists = append(p.Dists, d)
+		return true
+	})
+	c.mu.RUnlock()
+	sortByDistance(p)
+	if len(p.Features) > want {
+		p.Features, p.Dists, more = p.Features[:want], p.Dists[:want], true
+	}
+	rank := cur.Rank + len(p.Features)
+	switch {
+	case more && rank < q.K && len(p.Features) > 0:
+		last := len(p.Features) - 1
+		p.Next = Cursor{Set: true, Nearby: true, ID: p.Features[last].id, Dist: p.Dists[last], Rank: rank}
+	case more && rank < q.K && cur.Set:
+		p.Next = cur // stopped before finding anything: go on from the same place
+	case more && rank < q.K:
+		p.Next = Cursor{Set: true, Nearby: true, Dist: -1} // the same, from the start
+	case !more:
+		p.Matched = rank
+	}
+}
+
+// sortByDistance orders a nearby page by (distance, id); the index gives
+// distance order already, so this only settles ties.
+func sortByDistance(p *Page) {
+	for i := 1; i < len(p.Features); i++ {
+		for j := i; j > 0 && (p.Dists[j] < p.Dists[j-1] || p.Dists[j] == p.Dists[j-1] && p.Features[j].id < p.Features[j-1].id); j-- {
+			p.Features[j], p.Features[j-1] = p.Features[j-1], p.Features[j]
+			p.Dists[j], p.Dists[j-1] = p.Dists[j-1], p.Dists[j]
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package store
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/geojson"
+	"github.com/tidwall/geojson/geometry"
+)
+
+// randomFeatures makes n features in [-20,20]×[-10,10] (no antimeridian):
+// mostly points, with lines, polygons with a hole, and multipoints.
+func randomFeatures(t testing.TB, rng *rand.Rand, n int) []*Input {
+	t.Helper()
+	ins := make([]*Input, n)
+	for i := range ins {
+		lon, lat := rng.Float64()*40-20, rng.Float64()*20-10
+		var g string
+		switch rng.IntN(8) {
+		case 0:
+			g = fmt.Sprintf(`{"type":"LineString","coordinates":[[%g,%g],[%g,%g],[%g,%g]]}`,
+				lon, lat, lon+rng.Float64(), lat+rng.Float64()*0.5, lon+rng.Float64()*2, lat-rng.Float64())
+		case 1:
+			w, h := 0.1+rng.Float64()*2, 0.1+rng.Float64()*2
+			g = fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]],[[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`,
+				lon, lat, lon+w, lat, lon+w, lat+h, lon, lat+h, lon, lat,
+				lon+w/4, lat+h/4, lon+w/2, lat+h/4, lon+w/2, lat+h/2, lon+w/4, lat+h/4)
+		case 2:
+			g = fmt.Sprintf(`{"type":"MultiPoint","coordinates":[[%g,%g],[%g,%g]]}`, lon, lat, lon+rng.Float64(), lat+rng.Float64())
+		default:
+			g = fmt.Sprintf(`{"type":"Point","coordinates":[%g,%g]}`, lon, lat)
+		}
+		in, err := ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":"f%05d","geometry":%s,"properties":{"i":%d}}`, i, g, i), "")
+		if err != nil {
+			t.Fatalf("feature %d: %v", i, err)
+		}
+		ins[i] = in
+	}
+	return ins
+}
+
+func loaded(t testing.TB, n int, seed uint64) (*Collection, *rand.Rand) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	s := New()
+	c, _, err := s.Create("test", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, err := c.InsertAll(randomFeatures(t, rng, n)); err != nil {
+		t.Fatalf("insert: %v at %d", err, bad)
+	}
+	return c, rng
+}
+
+// pages runs q from the start, following Next cursors, and returns every
+// feature in order, with distances for nearby.
+func pages(t *testing.T, c *Collection, q Query) ([]string, []float64) {
+	t.Helper()
+	var ids []string
+	var dists []float64
+	var p Page
+	for n := 0; ; n++ {
+		if n > 100000 {
+			t.Fatal("paging does not end")
+		}
+		c.Query(&q, &p)
+		for i, f := range p.Features {
+			ids = append(ids, f.id)
+			if q.Kind == Nearby {
+				dists = append(dists, p.Dists[i])
+			}
+		}
+		if !p.Next.Set {
+			return ids, dists
+		}
+		// Round-trip the cursor as a client would.
+		cur, err := ParseCursor(p.Next.Append(nil), q.Kind == Nearby)
+		if err != nil {
+			t.Fatalf("cursor: %v", err)
+		}
+		q.Cursor = cur
+	}
+}
+
+func brute(c *Collection, match func(f *Feature) bool) []string {
+	var ids []string
+	c.ids.Scan(func(id string, f *Feature) bool {
+		if match(f) {
+			ids = append(ids, id)
+		}
+		return true
+	})
+	return ids
+}
+
+func randomRect(rng *rand.Rand, size float64) geometry.Rect {
+	lon, lat := rng.Float64()*44-22, rng.Float64()*24-12
+	w, h := rng.Float64()*size, rng.Float64()*size
+	return geometry.Rect{Min: geometry.Point{X: lon, Y: lat}, Max: geometry.Point{X: lon + w, Y: lat + h}}
+}
+
+func randomPolygon(t *testing.T, rng *rand.Rand, size float64) geojson.Object {
+	r := randomRect(rng, size)
+	// A pentagon-ish shape with a hole, so within and intersects differ
+	// from the box.
+	cx, cy := (r.Min.X+r.Max.X)/2, (r.Min.Y+r.Max.Y)/2
+	raw := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]],[[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`,
+		r.Min.X, r.Min.Y, r.Max.X, r.Min.Y, r.Max.X, cy, cx, r.Max.Y, r.Min.X, cy, r.Min.X, r.Min.Y,
+		cx-0.1, cy-0.1, cx+0.1, cy-0.1, cx, cy+0.1, cx-0.1, cy-0.1)
+	g, err := ParseGeometry([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func equalIDs(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s: got %d features, want %d\ngot  %s\nwant %s", what, len(got), len(want), clipIDs(got), clipIDs(want))
+	}
+}
+
+func clipIDs(ids []string) string {
+	if len(ids) > 20 {
+		return strings.Join(ids[:20], " ") + " …"
+	}
+	return strings.Join(ids, " ")
+}
+
+func TestQueryMatchesBruteForce(t *testing.T) {
+	c, rng := loaded(t, 6000, 1)
+	for i := 0; i < 60; i++ {
+		// Small boxes answer from the index, large ones (over indexCap
+		// candidates) page through ids: both are covered.
+		size := []float64{0.5, 3, 15, 45}[i%4]
+		limit := 1 + rng.IntN(700)
+		r := randomRect(rng, size)
+		rect := geojson.NewRect(r)
+		got, _ := pages(t, c, Query{Kind: BBox, BBox: r, Limit: limit})
+		equalIDs(t, fmt.Sprintf("bbox %v limit %d", r, limit), got, brute(c, func(f *Feature) bool { return f.geom.Intersects(rect) }))
+
+		poly := randomPolygon(t, rng, size)
+		got, _ = pages(t, c, Query{Kind: Intersects, Geom: poly, Limit: limit})
+		equalIDs(t, "intersects "+poly.String(), got, brute(c, func(f *Feature) bool { return f.geom.Intersects(poly) }))
+		got, _ = pages(t, c, Query{Kind: Within, Geom: poly, Limit: limit})
+		equalIDs(t, "within "+poly.String(), got, brute(c, func(f *Feature) bool { return f.geom.Within(poly) }))
+	}
+	got, _ := pages(t, c, Query{Kind: All, Limit: 999})
+	equalIDs(t, "all", got, brute(c, func(*Feature) bool { return true }))
+}
+
+func TestNearbyMatchesBruteForce(t *testing.T) {
+	c, rng := loaded(t, 3000, 2)
+	type hit struct {
+		id string
+		d  float64
+	}
+	for i := 0; i < 60; i++ {
+		lon, lat := rng.Float64()*50-25, rng.Float64()*30-15
+		k := 1 + rng.IntN(200)
+		radius := 0.0
+		if i%2 == 1 {
+			radius = rng.Float64() * 800e3
+		}
+		limit := 1 + rng.IntN(50)
+		var all []hit
+		c.ids.Scan(func(id string, f *Feature) bool {
+			if d := Distance(f.geom, lon, lat); radius == 0 || d <= radius {
+				all = append(all, hit{id, d})
+			}
+			return true
+		})
+		slices.SortFunc(all, func(a, b hit) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.id, b.id)) })
+		all = all[:min(k, len(all))]
+		var want []string
+		for _, h := range all {
+			want = append(want, h.id)
+		}
+		got, dists := pages(t, c, Query{Kind: Nearby, Lon: lon, Lat: lat, K: k, Radius: radius, Limit: limit})
+		what := fmt.Sprintf("nearby %g,%g k=%d radius=%g limit=%d", lon, lat, k, radius, limit)
+		equalIDs(t, what, got, want)
+		for j := range all {
+			if dists[j] != all[j].d {
+				t.Fatalf("%s: result %d at %g m, want %g m", what, j, dists[j], all[j].d)
+			}
+		}
+	}
+}
+
+// A query out of budget answers what it has and a cursor; following the
+// cursors still gives exactly the whole answer.
+func TestQueryOutOfBudgetStillPagesEverything(t *testing.T) {
+	c, _ := loaded(t, 6000, 3)
+	past := time.Now().Add(-time.Second)
+	var p Page
+	q := Query{Kind: All, Limit: 1000, StopAt: past}
+	c.Query(&q, &p)
+	if !p.Stopped || !p.Next.Set || len(p.Features) >= 1000 || p.Matched != -1 {
+		t.Fatalf("stopped %v next %v, %d features, matched %d: want a short page with a cursor", p.Stopped, p.Next.Set, len(p.Features), p.Matched)
+	}
+	got, _ := pages(t, c, q)
+	equalIDs(t, "all, out of budget", got, brute(c, func(*Feature) bool { return true }))
+	wide := geometry.Rect{Min: geometry.Point{X: -30, Y: -30}, Max: geometry.Point{X: 30, Y: 30}}
+	got, _ = pages(t, c, Query{Kind: BBox, BBox: wide, Limit: 500, StopAt: past})
+	equalIDs(t, "bbox, out of budget", got, brute(c, func(*Feature) bool { return true }))
+	near, _ := pages(t, c, Query{Kind: Nearby, K: 6000, Limit: 6000, StopAt: past})
+	full, _ := pages(t, c, Query{Kind: Nearby, K: 6000, Limit: 6000})
+	equalIDs(t, "nearby, out of budget", near, full)
+}
+
+func TestRectDistanceIsALowerBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for i := 0; i < 20000; i++ {
+		lon, lat := rng.Float64()*360-180, rng.Float64()*180-90
+		r := randomRect(rng, 60)
+		r.Min.X, r.Max.X = math.Max(-180, r.Min.X*4), math.Min(180, r.Max.X*4) // spread over more longitudes
+		r.Min.Y, r.Max.Y = math.Max(-90, r.Min.Y*3), math.Min(90, r.Max.Y*3)
+		bound := RectDistance(lon, lat, r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
+		// The bound is the distance to the box: sampling the box never
+		// finds a nearer point, and finds one about as near.
+		best := math.Inf(1)
+		for j := 0; j <= 40; j++ {
+			for k := 0; k <= 40; k++ {
+				x := r.Min.X + (r.Max.X-r.Min.X)*float64(j)/40
+				y := r.Min.Y + (r.Max.Y-r.Min.Y)*float64(k)/40
+				best = math.Min(best, Haversine(lon, lat, x, y))
+			}
+		}
+		if bound > best*(1+1e-9)+1e-6 {
+			t.Fatalf("point %g,%g box %v: bound %g m above a point of the box at %g m", lon, lat, r, bound, best)
+		}
+		span := Haversine(r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
+		if best-bound > span/40*1.5+1 {
+			t.Fatalf("point %g,%g box %v: bound %g m much below the nearest sample %g m", lon, lat, r, bound, best)
+		}
+	}
+}
+
+func TestDistance(t *testing.T) {
+	f := func(geom string, lon, lat, want, tol float64) {
+		t.Helper()
+		g, err := ParseGeometry([]byte(geom))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Distance(g, lon, lat); math.Abs(got-want) > tol {
+			t.Fatalf("%s from %g,%g: got %.3f m, want %.3f m", geom, lon, lat, got, want)
+		}
+	}
+	deg := EarthRadius * math.Pi / 180 // metres in a degree of great circle
+	f(`{"type":"Point","coordinates":[0,0]}`, 0, 1, deg, 1e-6)
+	f(`{"type":"Point","coordinates":[0,0]}`, 180, 0, EarthRadius*math.Pi, 1e-6)
+	// Paris to London, about 343.6 km on this sphere.
+	f(`{"type":"Point","coordinates":[2.3522,48.8566]}`, -0.1276, 51.5072, 343.6e3, 1e3)
+	// A meridian line: the distance is to its foot, straight east.
+	f(`{"type":"LineString","coordinates":[[0,-5],[0,5]]}`, 1, 0, deg, 1e-6)
+	f(`{"type":"LineString","coordinates":[[0,-5],[0,5]]}`, 0, 7, 2*deg, 1e-6)
+	f(`{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[0,0]]]}`, 2, 2, 0, 0)
+	f(`{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[3,1],[3,3],[1,3],[1,1]]]}`, 2, 2, deg, deg*0.01)
+	f(`{"type":"MultiPoint","coordinates":[[10,0],[0,3]]}`, 0, 0, 3*deg, 1e-6)
+	f(`{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[10,0]},{"type":"Point","coordinates":[0,2]}]}`, 0, 0, 2*deg, 1e-6)
+}
+
+func rectOf(minLon, minLat, maxLon, maxLat float64) geometry.Rect {
+	return geometry.Rect{Min: geometry.Point{X: minLon, Y: minLat}, Max: geometry.Point{X: maxLon, Y: maxLat}}
+}
