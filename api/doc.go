@@ -1,3 +1,9 @@
-// Package api holds daemon1's HTTP handlers. For now it has the operational
-// endpoints; the OGC API – Features handlers join it with the store.
+// Package api holds daemon1's HTTP handlers: OGC API – Features (Part 1
+// Core and GeoJSON, Part 4 create, replace, update, delete) over the store,
+// spatial search, the OpenAPI document, and the operators' endpoints.
+//
+// Reads run inline on the event loop (they only touch memory and stop at
+// the request's budget); writes run on the worker pool. Hot responses (one
+// feature, pages of features) are appended into the response's own body
+// buffer; the rarer documents go through goccy/go-json.
 package api

@@ -9,6 +9,13 @@ const hexDigits = "0123456789abcdef"
 // invalid UTF-8 with U+FFFD, exactly as encoding/json does.
 func AppendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
+	dst = AppendStringContent(dst, s)
+	return append(dst, '"')
+}
+
+// AppendStringContent appends s escaped as AppendString does, without the
+// quotes: for building one JSON string from several pieces.
+func AppendStringContent[S ~string | ~[]byte](dst []byte, s S) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -55,8 +62,7 @@ func AppendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 func decodeRune[S ~string | ~[]byte](s S) (rune, int) {

@@ -69,3 +69,25 @@ func TestAppendProblemAllocs(t *testing.T) {
 		t.Fatalf("AppendProblem allocates %v times per call, want 0", n)
 	}
 }
+
+func TestAppendPointRoundTrips(t *testing.T) {
+	f := func(lon, lat float64) {
+		t.Helper()
+		var g struct {
+			Type        string
+			Coordinates []float64
+		}
+		b := AppendPoint(nil, lon, lat)
+		if err := json.Unmarshal(b, &g); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if g.Type != "Point" || len(g.Coordinates) != 2 || g.Coordinates[0] != lon || g.Coordinates[1] != lat {
+			t.Fatalf("%s read back as %+v", b, g)
+		}
+	}
+	f(0, 0)
+	f(-180, 90)
+	f(13.404954, 52.520008)
+	f(1e-7, -0.000012345678901234)
+	f(179.99999999999997, -89.99999999999999)
+}

@@ -246,3 +246,11 @@ func (c *Collection) freeIDIn(ids *btree.Map[string, *Feature]) string {
 		id = fmt.Sprintf("%s-%d", base, i)
 	}
 }
+
+// GetBytes is Get for an id in a request buffer.
+func (c *Collection) GetBytes(id []byte) (*Feature, bool) {
+	c.mu.RLock()
+	f, ok := c.ids.Get(string(id))
+	c.mu.RUnlock()
+	return f, ok
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/geometryos/daemon1/internal/report"
 	"github.com/geometryos/daemon1/retry"
 	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
 )
 
 type config struct {
@@ -31,6 +32,9 @@ type config struct {
 	pushURL        string
 	pushInterval   time.Duration
 	reportInterval time.Duration
+	authTokenFile  string
+	insecure       bool
+	features       api.Options
 }
 
 func parseFlags(args []string) (config, error) {
@@ -63,6 +67,10 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.pushURL, "metrics.push.url", "", "push metrics to this VictoriaMetrics `URL` (e.g. http://127.0.0.1:8428/api/v1/import/prometheus); empty: no push")
 	fs.DurationVar(&c.pushInterval, "metrics.push.interval", 10*time.Second, "how often to push metrics")
 	fs.DurationVar(&c.reportInterval, "report.interval", time.Minute, "how often to log a one-line summary (req/s, p99, errors, overruns); 0: never")
+	fs.StringVar(&c.authTokenFile, "auth-token-file", "", "`file` holding the bearer token that writes must carry (reads stay open); empty: writes need none")
+	fs.BoolVar(&c.insecure, "insecure-no-auth", false, "allow listening on a non-loopback address without -auth-token-file")
+	fs.IntVar(&c.features.MaxBulk, "max-bulk", api.DefaultMaxBulk, "most features in one bulk insert (413 beyond)")
+	fs.DurationVar(&c.features.BulkBudget, "bulk-budget", api.DefaultBulkBudget, "budget of POST /collections/{c}/items, which may be a bulk insert (all or nothing)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +78,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.authTokenFile == "" && !c.insecure && !isLoopback(c.server.Addr) {
+		return c, fmt.Errorf("-listen %s is not a loopback address: give -auth-token-file so that writes need a token, or -insecure-no-auth to accept anyone's writes", c.server.Addr)
 	}
 	if c.pushURL != "" && c.pushInterval <= 0 {
 		return c, fmt.Errorf("-metrics.push.interval must be positive, not %s", c.pushInterval)
@@ -120,10 +131,19 @@ func run(cfg config) int {
 	}()
 	obs.AttachLog(elog)
 
+	token, err := readToken(cfg.authTokenFile)
+	if err != nil {
+		log.Printf("daemon1: %v", err)
+		return 2
+	}
+	cfg.features.Store = store.New()
+	cfg.features.Auth = api.NewAuth(token)
+
 	router := server.NewRouter(obs)
 	health := api.NewHealth(draining.Load)
 	health.Register(router)
 	api.NewOps(obs).Register(router)
+	api.NewFeatures(cfg.features).Register(router)
 	cfg.server.Logf = log.Printf
 
 	srv, err := server.NewServer(cfg.engine, router, cfg.server)

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/geometryos/daemon1/codec"
+	"github.com/geometryos/daemon1/store"
+	"github.com/valyala/fasthttp"
+)
+
+// appendFeature appends f as a GeoJSON Feature, without its closing brace
+// (a single feature adds its links). The geometry and the properties are
+// the JSON stored (a 2D point is encoded from its two numbers); withDist
+// adds the foreign member "distance" (metres).
+func appendFeature(dst []byte, f *store.Feature, withDist bool, dist float64) []byte {
+	dst = append(dst, `{"type":"Feature","id":`...)
+	if f.NumericID() {
+		dst = append(dst, f.ID()...)
+	} else {
+		dst = codec.AppendString(dst, f.ID())
+	}
+	dst = append(dst, `,"geometry":`...)
+	if lon, lat, ok := f.Point(); ok {
+		dst = codec.AppendPoint(dst, lon, lat)
+	} else {
+		dst = append(dst, f.GeometryJSON()...)
+	}
+	dst = append(dst, `,"properties":`...)
+	if p := f.Properties(); p != nil {
+		dst = append(dst, p...)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	if withDist {
+		dst = append(dst, `,"distance":`...)
+		dst = codec.AppendFloat(dst, dist)
+	}
+	return dst
+}
+
+// appendLink appends one link object. Its href is absolute: the Host the
+// client used, then the pieces of href, which must be URL-escaped already.
+func appendLink(dst []byte, ctx *fasthttp.RequestCtx, rel, typ, title string, href ...string) []byte {
+	dst = append(dst, `{"rel":`...)
+	dst = codec.AppendString(dst, rel)
+	if typ != "" {
+		dst = append(dst, `,"type":`...)
+		dst = codec.AppendString(dst, typ)
+	}
+	if title != "" {
+		dst = append(dst, `,"title":`...)
+		dst = codec.AppendString(dst, title)
+	}
+	dst = append(dst, `,"href":"http://`...)
+	// Escaped for JSON: a Host or an id may hold quotes or backslashes.
+	dst = codec.AppendStringContent(dst, ctx.Host())
+	for _, h := range href {
+		dst = codec.AppendStringContent(dst, h)
+	}
+	return append(dst, `"}`...)
+}
+
+// pathEscape escapes a collection name or feature id for a path segment.
+func pathEscape(s string) string { return url.PathEscape(s) }
+
+// appendTimeStamp appends the "timeStamp" member: when the response was made.
+func appendTimeStamp(dst []byte) []byte {
+	dst = append(dst, `"timeStamp":"`...)
+	dst = time.Now().UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	return append(dst, '"')
+}
+
+// appendCollectionPage appends a FeatureCollection of one page, with the
+// member "next" (the cursor of the next page) when there is one; links
+// appends the members of its links array.
+func appendCollectionPage(dst []byte, p *store.Page, withDist bool, nextCursor []byte, links func([]byte) []byte) []byte {
+	dst = append(dst, `{"type":"FeatureCollection","features":[`...)
+	for i, f := range p.Features {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		d := 0.0
+		if withDist {
+			d = p.Dists[i]
+		}
+		dst = appendFeature(dst, f, withDist, d)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `],"numberReturned":`...)
+	dst = codec.AppendInt(dst, int64(len(p.Features)))
+	if p.Matched >= 0 {
+		dst = append(dst, `,"numberMatched":`...)
+		dst = codec.AppendInt(dst, int64(p.Matched))
+	}
+	dst = append(dst, ',')
+	dst = appendTimeStamp(dst)
+	if nextCursor != nil {
+		dst = append(dst, `,"next":`...)
+		dst = codec.AppendString(dst, nextCursor)
+	}
+	dst = append(dst, `,"links":[`...)
+	dst = links(dst)
+	return append(dst, "]}"...)
+}

@@ -1,0 +1,220 @@
+package api
+
+import (
+	_ "embed"
+	"time"
+
+	"github.com/geometryos/daemon1/codec"
+	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
+	"github.com/valyala/fasthttp"
+)
+
+// Options configure the OGC API handlers.
+type Options struct {
+	Store *store.Store
+	Auth  *Auth // nil: writes need no token
+	// MaxBulk caps the features of one bulk insert (413 beyond).
+	MaxBulk int
+	// BulkBudget is the budget of POST /collections/{c}/items: a bulk
+	// insert is all or nothing, so it cannot answer part of its work in
+	// the request budget as a listing does.
+	BulkBudget time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxBulk    = 10000
+	DefaultBulkBudget = 2 * time.Second
+)
+
+// Features serves OGC API – Features over a store.
+type Features struct {
+	store   *store.Store
+	auth    *Auth
+	maxBulk int
+	budget  time.Duration
+	pages   pagePool
+}
+
+// NewFeatures makes the handlers.
+func NewFeatures(o Options) *Features {
+	if o.MaxBulk <= 0 {
+		o.MaxBulk = DefaultMaxBulk
+	}
+	if o.BulkBudget <= 0 {
+		o.BulkBudget = DefaultBulkBudget
+	}
+	return &Features{store: o.Store, auth: o.Auth, maxBulk: o.MaxBulk, budget: o.BulkBudget}
+}
+
+// Register adds the routes to r, and the API's error kinds and the store's
+// gauges to r's Observer.
+func (a *Features) Register(r *server.Router) {
+	r.Handle("GET", "/", server.Inline, a.landing)
+	r.Handle("GET", "/conformance", server.Inline, a.conformance)
+	r.Handle("GET", "/api", server.Inline, a.openAPI)
+	r.Handle("GET", "/collections", server.Inline, a.collections)
+	r.Handle("GET", "/collections/{c}", server.Inline, a.collection)
+	r.Handle("PUT", "/collections/{c}", server.Worker, a.write(a.createCollection))
+	r.Handle("DELETE", "/collections/{c}", server.Worker, a.write(a.dropCollection))
+	r.Handle("GET", "/collections/{c}/items", server.Inline, a.items)
+	r.Handle("POST", "/collections/{c}/items", server.Worker, a.write(a.postItems)).Budget = a.budget
+	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.item)
+	r.Handle("PUT", "/collections/{c}/items/{id}", server.Worker, a.write(a.putItem))
+	r.Handle("PATCH", "/collections/{c}/items/{id}", server.Worker, a.write(a.patchItem))
+	r.Handle("DELETE", "/collections/{c}/items/{id}", server.Worker, a.write(a.deleteItem))
+	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search)
+	if obs := r.Observer(); obs != nil {
+		for _, k := range apiKinds {
+			obs.RegisterKind(k)
+		}
+		obs.Set().NewGauge("daemon1_store_collections", func() float64 { n, _ := a.store.Stats(); return float64(n) })
+		obs.Set().NewGauge("daemon1_store_features", func() float64 { _, n := a.store.Stats(); return float64(n) })
+	}
+}
+
+// write guards a write handler with the bearer token.
+func (a *Features) write(h fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if a.auth.allowed(ctx) {
+			h(ctx)
+		}
+	}
+}
+
+// lookup returns the collection of the path's {c}, or answers 404.
+func (a *Features) lookup(ctx *fasthttp.RequestCtx) *store.Collection {
+	name := server.Param(ctx, "c")
+	c := a.store.CollectionBytes(name)
+	if c == nil {
+		noCollection(ctx, name)
+	}
+	return c
+}
+
+// stopAt is when a listing or search stops looking and answers what it
+// has: two thirds into the budget, leaving the rest for encoding the page
+// and writing it. Zero (no limit) outside the engines.
+func stopAt(ctx *fasthttp.RequestCtx) time.Time {
+	dl := server.Deadline(ctx)
+	if dl.IsZero() {
+		return dl
+	}
+	return dl.Add(-dl.Sub(server.Start(ctx)) / 3)
+}
+
+// respond makes the response body what fill appends, in the response's own
+// buffer (no allocation once warm).
+func respond(ctx *fasthttp.RequestCtx, status int, contentType []byte, fill func([]byte) []byte) {
+	resp := &ctx.Response
+	resp.SetStatusCode(status)
+	resp.Header.SetContentTypeBytes(contentType)
+	body := resp.SwapBody(nil)
+	resp.SwapBody(fill(body[:0]))
+}
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+func (a *Features) openAPI(ctx *fasthttp.RequestCtx) {
+	if !acceptable(ctx, mtOpenAPI, mtJSON) {
+		return
+	}
+	ctx.Response.Header.SetContentTypeBytes(mtOpenAPI)
+	ctx.Response.SetBodyRaw(openAPIDoc)
+}
+
+// The conformance classes passed (OGC API – Features Part 1 and Part 4).
+var conformanceDoc = []byte(`{"conformsTo":[` +
+	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",` +
+	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",` +
+	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",` +
+	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",` +
+	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update"]}`)
+
+func (a *Features) conformance(ctx *fasthttp.RequestCtx) {
+	if !acceptable(ctx, mtJSON) {
+		return
+	}
+	ctx.Response.Header.SetContentTypeBytes(mtJSON)
+	ctx.Response.SetBodyRaw(conformanceDoc)
+}
+
+func (a *Features) landing(ctx *fasthttp.RequestCtx) {
+	if !acceptable(ctx, mtJSON) {
+		return
+	}
+	respond(ctx, fasthttp.StatusOK, mtJSON, func(b []byte) []byte {
+		b = append(b, `{"title":"daemon1","description":"Geometry OS's shapes, served as OGC API – Features","links":[`...)
+		b = appendLink(b, ctx, "self", "application/json", "this document", "/")
+		b = append(b, ',')
+		b = appendLink(b, ctx, "service-desc", string(mtOpenAPI), "the API definition", "/api")
+		b = append(b, ',')
+		b = appendLink(b, ctx, "conformance", "application/json", "the conformance classes passed", "/conformance")
+		b = append(b, ',')
+		b = appendLink(b, ctx, "data", "application/json", "the collections", "/collections")
+		return append(b, "]}"...)
+	})
+}
+
+const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+// appendCollection appends a collection's description.
+func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) []byte {
+	title, desc := c.Meta()
+	if title == "" {
+		title = c.Name()
+	}
+	b = append(b, `{"id":`...)
+	b = codec.AppendString(b, c.Name())
+	b = append(b, `,"title":`...)
+	b = codec.AppendString(b, title)
+	if desc != "" {
+		b = append(b, `,"description":`...)
+		b = codec.AppendString(b, desc)
+	}
+	b = append(b, `,"itemType":"feature","crs":["`+crs84+`"],"extent":{"spatial":{"bbox":[[`...)
+	min, max, ok := c.Bounds()
+	if !ok {
+		min, max = [2]float64{-180, -90}, [2]float64{180, 90}
+	}
+	for i, v := range [4]float64{min[0], min[1], max[0], max[1]} {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = codec.AppendFloat(b, v)
+	}
+	b = append(b, `]],"crs":"`+crs84+`"}},"links":[`...)
+	name := pathEscape(c.Name())
+	b = appendLink(b, ctx, "self", "application/json", "this collection", "/collections/", name)
+	b = append(b, ',')
+	b = appendLink(b, ctx, "items", codec.GeoJSONContentType, "its features", "/collections/", name, "/items")
+	return append(b, "]}"...)
+}
+
+func (a *Features) collections(ctx *fasthttp.RequestCtx) {
+	if !acceptable(ctx, mtJSON) {
+		return
+	}
+	respond(ctx, fasthttp.StatusOK, mtJSON, func(b []byte) []byte {
+		b = append(b, `{"collections":[`...)
+		for i, c := range a.store.Collections() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCollection(b, ctx, c)
+		}
+		b = append(b, `],"links":[`...)
+		b = appendLink(b, ctx, "self", "application/json", "this document", "/collections")
+		return append(b, "]}"...)
+	})
+}
+
+func (a *Features) collection(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil || !acceptable(ctx, mtJSON) {
+		return
+	}
+	respond(ctx, fasthttp.StatusOK, mtJSON, func(b []byte) []byte { return appendCollection(b, ctx, c) })
+}

@@ -1,0 +1,358 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+
+	"github.com/geometryos/daemon1/codec"
+	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
+	json "github.com/goccy/go-json"
+	"github.com/tidwall/geojson/geometry"
+	"github.com/valyala/fasthttp"
+)
+
+// listing is the reusable state of one listing or search.
+type listing struct {
+	q    store.Query
+	p    store.Page
+	link []byte
+	cur  []byte
+}
+
+type pagePool struct{ p sync.Pool }
+
+// get returns a listing with an empty query; put it back when the response
+// is written.
+func (pp *pagePool) get() *listing {
+	if l, ok := pp.p.Get().(*listing); ok {
+		return l
+	}
+	return &listing{}
+}
+
+// put resets l and keeps it, unless a huge page made it big.
+func (pp *pagePool) put(l *listing) {
+	if cap(l.p.Features) > 4*MaxLimit {
+		return
+	}
+	l.p.Reset()
+	l.q = store.Query{}
+	l.link, l.cur = l.link[:0], l.cur[:0]
+	pp.p.Put(l)
+}
+
+func (a *Features) items(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil || !acceptable(ctx, mtGeoJSON, mtJSON) {
+		return
+	}
+	l := a.pages.get()
+	defer a.pages.put(l)
+	args := ctx.QueryArgs()
+	q := &l.q
+	var err error
+	if q.Limit, err = parseLimit(args.Peek("limit")); err != nil {
+		badParam(ctx, "%v", err)
+		return
+	}
+	if raw := args.Peek("bbox"); len(raw) > 0 {
+		if crs := args.Peek("bbox-crs"); len(crs) > 0 && string(crs) != crs84 {
+			badParam(ctx, "bbox-crs %q is not supported: coordinates are in %s", crs, crs84)
+			return
+		}
+		minLon, minLat, maxLon, maxLat, err := parseBBox(raw)
+		if err != nil {
+			badParam(ctx, "%v", err)
+			return
+		}
+		q.Kind = store.BBox
+		q.BBox = geometry.Rect{Min: geometry.Point{X: minLon, Y: minLat}, Max: geometry.Point{X: maxLon, Y: maxLat}}
+	}
+	if raw := args.Peek("cursor"); len(raw) > 0 {
+		if q.Cursor, err = store.ParseCursor(raw, false); err != nil {
+			badParam(ctx, "cursor: %v", err)
+			return
+		}
+	}
+	q.StopAt = stopAt(ctx)
+	c.Query(q, &l.p)
+
+	// The links: this page as asked, and the same query with the next
+	// cursor, both built in l.link.
+	path, qs := ctx.Path(), ctx.URI().QueryString()
+	l.link = append(l.link[:0], path...)
+	if len(qs) > 0 {
+		l.link = append(append(l.link, '?'), qs...)
+	}
+	selfEnd := len(l.link)
+	var nextCursor []byte
+	if l.p.Next.Set {
+		l.cur = l.p.Next.Append(l.cur[:0])
+		nextCursor = l.cur
+		l.link = appendNextQuery(append(l.link, path...), args, l.cur)
+	}
+	self, next := string(l.link[:selfEnd]), string(l.link[selfEnd:])
+	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte {
+		return appendCollectionPage(b, &l.p, false, nextCursor, func(b []byte) []byte {
+			b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "this page", self)
+			if next != "" {
+				b = append(b, ',')
+				b = appendLink(b, ctx, "next", codec.GeoJSONContentType, "the next page", next)
+			}
+			return b
+		})
+	})
+}
+
+// appendNextQuery appends "?" and args with cursor replaced by cur.
+func appendNextQuery(dst []byte, args *fasthttp.Args, cur []byte) []byte {
+	dst = append(dst, '?')
+	for k, v := range args.All() {
+		if string(k) == "cursor" {
+			continue
+		}
+		dst = fasthttp.AppendQuotedArg(dst, k)
+		dst = append(dst, '=')
+		dst = fasthttp.AppendQuotedArg(dst, v)
+		dst = append(dst, '&')
+	}
+	dst = append(dst, "cursor="...)
+	return append(dst, cur...)
+}
+
+func (a *Features) item(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil || !acceptable(ctx, mtGeoJSON, mtJSON) {
+		return
+	}
+	id := server.Param(ctx, "id")
+	f, ok := c.GetBytes(id)
+	if !ok {
+		noFeature(ctx, c, id)
+		return
+	}
+	var tag [24]byte
+	etag := appendETag(tag[:0], f.Version())
+	ctx.Response.Header.SetBytesV("ETag", etag)
+	if inm := ctx.Request.Header.Peek("If-None-Match"); len(inm) > 0 && bytes.Contains(inm, etag) {
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f) })
+}
+
+// appendItem appends one feature with its links (self and collection).
+func appendItem(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Feature) []byte {
+	b = appendFeature(b, f, false, 0)
+	b = append(b, `,"links":[`...)
+	b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "", "/collections/", c.Name(), "/items/", pathEscape(f.ID()))
+	b = append(b, ',')
+	b = appendLink(b, ctx, "collection", "application/json", "", "/collections/", c.Name())
+	return append(b, "]}"...)
+}
+
+// answerFeature answers a write with the feature stored, its ETag, and
+// for a creation its Location.
+func answerFeature(ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Feature, created bool) {
+	var tag [24]byte
+	ctx.Response.Header.SetBytesV("ETag", appendETag(tag[:0], f.Version()))
+	status := fasthttp.StatusOK
+	if created {
+		status = fasthttp.StatusCreated
+		ctx.Response.Header.Set("Location", "/collections/"+c.Name()+"/items/"+pathEscape(f.ID()))
+	}
+	respond(ctx, status, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f) })
+}
+
+func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil {
+		return
+	}
+	ct, ok := requireType(ctx, mtGeoJSON, mtJSON, mtGeoJSONSeq)
+	if !ok {
+		return
+	}
+	var single *store.Input
+	var many []*store.Input
+	var err error
+	if bytes.Equal(ct, mtGeoJSONSeq) {
+		many, err = store.ParseSeq(ctx.Request.Body(), a.maxBulk)
+	} else {
+		single, many, err = store.ParseItems(ctx.Request.Body(), a.maxBulk)
+	}
+	var tooMany *store.TooManyError
+	switch {
+	case errors.As(err, &tooMany):
+		server.WriteProblem(ctx, fasthttp.StatusRequestEntityTooLarge, ProblemTooLarge, tooMany.Error())
+		return
+	case err != nil:
+		inputProblem(ctx, err)
+		return
+	case single != nil:
+		f, err := c.Create(single)
+		if err != nil {
+			writeError(ctx, c, []byte(single.ID), err)
+			return
+		}
+		answerFeature(ctx, c, f, true)
+		return
+	}
+	if bad, err := c.InsertAll(many); err != nil {
+		if errors.Is(err, store.ErrDuplicateID) {
+			badBody(ctx, "features[%d]: id %q appears earlier in the same request; nothing was inserted", bad, many[bad].ID)
+			return
+		}
+		if errors.Is(err, store.ErrExists) {
+			server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
+				"features["+itoa(bad)+"]: collection "+quote(c.Name())+" already has a feature "+quote(many[bad].ID)+"; nothing was inserted")
+			return
+		}
+		writeError(ctx, c, nil, err)
+		return
+	}
+	respond(ctx, fasthttp.StatusCreated, mtJSON, func(b []byte) []byte {
+		b = append(b, `{"inserted":`...)
+		b = codec.AppendInt(b, int64(len(many)))
+		return append(b, '}')
+	})
+}
+
+func (a *Features) putItem(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil {
+		return
+	}
+	if _, ok := requireType(ctx, mtGeoJSON, mtJSON); !ok {
+		return
+	}
+	id := server.Param(ctx, "id")
+	in, err := store.ParseFeature(ctx.Request.Body(), "")
+	if err != nil {
+		inputProblem(ctx, err)
+		return
+	}
+	if in.ID != "" && in.ID != string(id) {
+		badBody(ctx, "id: the body's id %q differs from the path's %q: leave it out or make them equal", in.ID, id)
+		return
+	}
+	if err := store.CheckID(string(id)); err != nil {
+		badParam(ctx, "feature id: %v", err)
+		return
+	}
+	if in.ID == "" {
+		in.ID = string(id)
+	}
+	f, created, err := c.Put(in, ifMatch(ctx))
+	if err != nil {
+		writeError(ctx, c, id, err)
+		return
+	}
+	answerFeature(ctx, c, f, created)
+}
+
+func (a *Features) patchItem(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil {
+		return
+	}
+	if _, ok := requireType(ctx, mtMerge, mtJSON); !ok {
+		return
+	}
+	patch, err := decodeNumbers(ctx.Request.Body())
+	if err != nil {
+		badBody(ctx, "the body must be a JSON merge patch (RFC 7396) of the feature: %v", err)
+		return
+	}
+	if _, ok := patch.(map[string]any); !ok {
+		badBody(ctx, "the body must be a JSON object: a merge patch of the feature's geometry and properties")
+		return
+	}
+	id := server.Param(ctx, "id")
+	f, err := c.Update(string(id), ifMatch(ctx), func(cur *store.Feature) (*store.Input, error) {
+		doc, err := decodeNumbers(append(appendFeature(nil, cur, false, 0), '}'))
+		if err != nil {
+			return nil, err
+		}
+		merged := mergePatch(doc, patch)
+		if m, ok := merged.(map[string]any); !ok || !sameID(m["id"], cur) {
+			return nil, &store.InputError{Path: "id", Reason: "a patch cannot change a feature's id"}
+		}
+		raw, err := json.Marshal(merged)
+		if err != nil {
+			return nil, err
+		}
+		return store.ParseFeature(raw, "")
+	})
+	if err != nil {
+		writeError(ctx, c, id, err)
+		return
+	}
+	answerFeature(ctx, c, f, false)
+}
+
+func (a *Features) deleteItem(ctx *fasthttp.RequestCtx) {
+	c := a.lookup(ctx)
+	if c == nil {
+		return
+	}
+	id := server.Param(ctx, "id")
+	if err := c.Delete(string(id), ifMatch(ctx)); err != nil {
+		writeError(ctx, c, id, err)
+		return
+	}
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+}
+
+// decodeNumbers decodes JSON keeping numbers as their text (json.Number),
+// so that a merge patch changes nothing it does not name.
+func decodeNumbers(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value")
+	}
+	return v, nil
+}
+
+// mergePatch applies patch to target as RFC 7396 says: members of an object
+// patch replace or (null) remove the target's; anything else replaces it.
+func mergePatch(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = mergePatch(tm[k], v)
+		}
+	}
+	return tm
+}
+
+// sameID reports whether a patched document's id is still the feature's.
+func sameID(id any, f *store.Feature) bool {
+	switch v := id.(type) {
+	case string:
+		return !f.NumericID() && v == f.ID()
+	case json.Number:
+		return f.NumericID() && string(v) == f.ID()
+	}
+	return false
+}
+
+func itoa(n int) string { return string(codec.AppendInt(nil, int64(n))) }
+
+func quote(s string) string { return string(codec.AppendString(nil, s)) }

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
+	"github.com/valyala/fasthttp"
+)
+
+// The problem types the API answers with, beyond the engine's own (see
+// server.Problem*). Each is documented in the OpenAPI document under the
+// same type URI.
+var (
+	ProblemInvalidParameter = &server.Problem{Type: "/problems/invalid-parameter", Title: "Invalid Parameter", Kind: "invalid_parameter"}
+	ProblemInvalidBody      = &server.Problem{Type: "/problems/invalid-body", Title: "Invalid Body", Kind: "invalid_body"}
+	ProblemInvalidGeometry  = &server.Problem{Type: "/problems/invalid-geometry", Title: "Invalid Geometry", Kind: "invalid_geometry"}
+	ProblemNoCollection     = &server.Problem{Type: "/problems/no-such-collection", Title: "No Such Collection", Kind: server.KindNotFound}
+	ProblemNoFeature        = &server.Problem{Type: "/problems/no-such-feature", Title: "No Such Feature", Kind: server.KindNotFound}
+	ProblemConflict         = &server.Problem{Type: "/problems/conflict", Title: "Conflict", Kind: "conflict"}
+	ProblemPrecondition     = &server.Problem{Type: "/problems/precondition-failed", Title: "Precondition Failed", Kind: "precondition_failed"}
+	ProblemNotAcceptable    = &server.Problem{Type: "/problems/not-acceptable", Title: "Not Acceptable", Kind: "not_acceptable"}
+	ProblemMediaType        = &server.Problem{Type: "/problems/unsupported-media-type", Title: "Unsupported Media Type", Kind: "unsupported_media_type"}
+	ProblemUnauthorized     = &server.Problem{Type: "/problems/unauthorized", Title: "Unauthorized", Kind: "unauthorized"}
+	ProblemTooLarge         = server.ProblemTooLarge
+)
+
+// apiKinds are the error kinds above that the engine does not know.
+var apiKinds = []string{"invalid_parameter", "invalid_body", "invalid_geometry", "conflict",
+	"precondition_failed", "not_acceptable", "unsupported_media_type", "unauthorized"}
+
+func badParam(ctx *fasthttp.RequestCtx, format string, args ...any) {
+	server.WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemInvalidParameter, fmt.Sprintf(format, args...))
+}
+
+func badBody(ctx *fasthttp.RequestCtx, format string, args ...any) {
+	server.WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemInvalidBody, fmt.Sprintf(format, args...))
+}
+
+func noCollection(ctx *fasthttp.RequestCtx, name []byte) {
+	server.WriteProblem(ctx, fasthttp.StatusNotFound, ProblemNoCollection,
+		fmt.Sprintf("there is no collection %q; GET /collections lists them, PUT /collections/{name} makes one", name))
+}
+
+func noFeature(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte) {
+	server.WriteProblem(ctx, fasthttp.StatusNotFound, ProblemNoFeature,
+		fmt.Sprintf("collection %q has no feature %q", c.Name(), id))
+}
+
+// inputProblem answers a feature the store refused: 422 for its geometry,
+// 400 for the rest of it.
+func inputProblem(ctx *fasthttp.RequestCtx, err error) {
+	var ge *store.GeometryError
+	if errors.As(err, &ge) {
+		server.WriteProblem(ctx, fasthttp.StatusUnprocessableEntity, ProblemInvalidGeometry, "invalid geometry at "+ge.Error())
+		return
+	}
+	var ie *store.InputError
+	if errors.As(err, &ie) {
+		where := ie.Path
+		if where == "" {
+			where = "the body"
+		}
+		badBody(ctx, "%s: %s", where, ie.Reason)
+		return
+	}
+	server.Fail(ctx, err)
+}
+
+// writeError answers the error of a store write.
+func writeError(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, err error) {
+	switch {
+	case errors.Is(err, store.ErrNoCollection):
+		noCollection(ctx, []byte(c.Name()))
+	case errors.Is(err, store.ErrNoFeature):
+		noFeature(ctx, c, id)
+	case errors.Is(err, store.ErrPrecondition):
+		server.WriteProblem(ctx, fasthttp.StatusPreconditionFailed, ProblemPrecondition,
+			"the feature's current ETag does not match If-Match (or it does not exist): GET it, and send its ETag")
+	case errors.Is(err, store.ErrExists):
+		server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
+			fmt.Sprintf("collection %q already has a feature %q: PUT /collections/%s/items/{id} replaces one", c.Name(), id, c.Name()))
+	default:
+		inputProblem(ctx, err)
+	}
+}
+
+// paramError is a bad query parameter or body member; its text is the
+// detail of a 400.
+type paramError struct{ msg string }
+
+func (e *paramError) Error() string { return e.msg }
+
+func errorf(format string, args ...any) error { return &paramError{fmt.Sprintf(format, args...)} }

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	gojson "github.com/goccy/go-json"
+)
+
+// TooManyError refuses a bulk insert of more than Max features.
+type TooManyError struct{ Max int }
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("a bulk insert holds at most %d features: split it", e.Max)
+}
+
+// ParseItems parses the body of a POST to a collection's items: one
+// Feature (single is set), or a FeatureCollection of at most max features
+// (many is set). A refused feature refuses the whole body.
+func ParseItems(raw []byte, max int) (single *Input, many []*Input, err error) {
+	var rf rawFeature
+	if err := gojson.Unmarshal(raw, &rf); err != nil {
+		return nil, nil, &InputError{Reason: "must be a GeoJSON Feature or FeatureCollection: " + err.Error()}
+	}
+	if rf.Type != nil && *rf.Type == "FeatureCollection" {
+		if rf.Features == nil {
+			return nil, nil, &InputError{Path: "features", Reason: "is missing: a FeatureCollection needs an array of features"}
+		}
+		var feats []gojson.RawMessage
+		if err := gojson.Unmarshal(*rf.Features, &feats); err != nil {
+			return nil, nil, &InputError{Path: "features", Reason: "must be an array of Feature objects"}
+		}
+		if len(feats) > max {
+			return nil, nil, &TooManyError{Max: max}
+		}
+		many = make([]*Input, len(feats))
+		for i, f := range feats {
+			if many[i], err = ParseFeature(f, "features["+strconv.Itoa(i)+"]"); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, many, nil
+	}
+	if rf.Type == nil || *rf.Type != "Feature" {
+		got := "missing"
+		if rf.Type != nil {
+			got = strconv.Quote(*rf.Type)
+		}
+		return nil, nil, &InputError{Path: "type", Reason: "must be \"Feature\" or \"FeatureCollection\", got " + got}
+	}
+	single, err = rf.input("")
+	return single, nil, err
+}
+
+// ParseSeq parses a GeoJSON text sequence (RFC 8142): each Feature preceded
+// by the record separator 0x1E and ended by a line feed; at most max of
+// them. Error paths name the record, from 0.
+func ParseSeq(raw []byte, max int) ([]*Input, error) {
+	var ins []*Input
+	rest := bytes.TrimLeft(raw, " \t\r\n")
+	for i := 0; len(rest) > 0; i++ {
+		path := "record[" + strconv.Itoa(i) + "]"
+		if rest[0] != 0x1E {
+			return nil, &InputError{Path: path, Reason: "does not start with the record separator 0x1E (RFC 8142)"}
+		}
+		end := bytes.IndexByte(rest[1:], 0x1E)
+		var rec []byte
+		if end < 0 {
+			rec, rest = rest[1:], nil
+		} else {
+			rec, rest = rest[1:end+1], rest[end+1:]
+		}
+		if len(ins) == max {
+			return nil, &TooManyError{Max: max}
+		}
+		in, err := ParseFeature(bytes.TrimSpace(rec), path)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, in)
+	}
+	if len(ins) == 0 {
+		return nil, &InputError{Reason: "the text sequence holds no features"}
+	}
+	return ins, nil
+}
