@@ -267,3 +267,29 @@ func rawPath(ctx *fasthttp.RequestCtx) []byte {
 	}
 	return t
 }
+
+// Routes returns every registered route, by pattern then method: for
+// checking them against the API's documentation.
+func (r *Router) Routes() []*Route {
+	var out []*Route
+	var walk func(n *node)
+	walk = func(n *node) {
+		for _, rt := range n.routes {
+			out = append(out, rt)
+		}
+		for _, child := range n.static {
+			walk(child)
+		}
+		if n.param != nil {
+			walk(n.param)
+		}
+	}
+	walk(&r.root)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Pattern != out[j].Pattern {
+			return out[i].Pattern < out[j].Pattern
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}

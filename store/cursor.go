@@ -16,8 +16,8 @@ type Cursor struct {
 	Set    bool
 	Nearby bool
 	ID     string
-	Dist float64 // nearby only
-	Rank int     // nearby only: results already returned
+	Dist   float64 // nearby only
+	Rank   int     // nearby only: results already returned
 }
 
 // Append appends c in its opaque form (URL-safe base64, no padding).
