@@ -19,9 +19,11 @@ run: build
 test: test-deps fmt-check vet test-race test-allocs fuzz-short
 
 # curl: client tests; promtool (Debian package prometheus): the /metrics format
-# check; victoria-metrics: the scrape and push tests.
+# check; victoria-metrics: the scrape and push tests; gdal-bin and
+# python3-owslib: the OGC API clients' tests.
 test-deps:
-	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics
+	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics \
+		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib
 
 test-race:
 	CI=$${CI:-} $(GO) test -race -shuffle=on -count=1 -timeout 10m $(PKGS)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -95,13 +94,7 @@ func TestMetricsEndpoint(t *testing.T) {
 // its lint findings (exit 3) are reported but acceptable, a parse error
 // (exit 1) is not.
 func TestMetricsPassPromtool(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool is not installed; make test installs it (Debian package prometheus)")
-		}
-		t.Skip("promtool is not installed (make test installs it)")
-	}
+	promtool := requireTool(t, "promtool", "prometheus")
 	base, _ := serve(t)
 	get(t, base+"/healthz")
 	_, _, body := get(t, base+"/metrics")
@@ -109,7 +102,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	cmd.Stdin = strings.NewReader(body)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

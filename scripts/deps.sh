@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the tests and benchmarks use, each only if
-# its command is missing: `apt-get update` runs once, and only when needed.
-# Usage: scripts/deps.sh COMMAND:PACKAGE ...   e.g. scripts/deps.sh curl:curl wrk:wrk
+# its command (or, for a CHECK starting with /, its file) is missing:
+# `apt-get update` runs once, and only when needed.
+# Usage: scripts/deps.sh CHECK:PACKAGE ...
+#   e.g. scripts/deps.sh curl:curl /usr/lib/python3/dist-packages/owslib:python3-owslib
 set -euo pipefail
 
 missing=()
 for pair in "$@"; do
 	cmd=${pair%%:*} pkg=${pair#*:}
-	command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+	if [[ $cmd == /* ]]; then
+		[ -e "$cmd" ] || missing+=("$pkg")
+	else
+		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+	fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
