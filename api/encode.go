@@ -27,7 +27,7 @@ func appendFeature(dst []byte, f *store.Feature, withDist bool, dist float64) []
 		dst = append(dst, f.GeometryJSON()...)
 	}
 	dst = append(dst, `,"properties":`...)
-	if p := f.Properties(); p != nil {
+	if p := f.Properties(); p != "" {
 		dst = append(dst, p...)
 	} else {
 		dst = append(dst, "null"...)

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/tidwall/btree"
-	"github.com/tidwall/rtree"
 )
 
 // The errors a write can end with besides bad input. The API maps each to
@@ -20,7 +19,7 @@ var (
 	ErrDuplicateID  = errors.New("the same id appears twice")
 )
 
-// Collection is a named set of features with its spatial index.
+// Collection is a named set of features with its spatial spatialIndex.
 //
 // Locking: mu guards the trees and the metadata; readers hold it shared,
 // in chunks (see ascend), so a waiting writer is never stuck behind a long
@@ -37,12 +36,12 @@ type Collection struct {
 	mu          sync.RWMutex
 	title, desc string
 	ids         *btree.Map[string, *Feature]
-	tree        *rtree.RTreeG[*Feature]
+	tree        *spatialIndex
 }
 
 func newCollection(name, title, desc string) *Collection {
 	return &Collection{name: name, title: title, desc: desc,
-		ids: new(btree.Map[string, *Feature]), tree: new(rtree.RTreeG[*Feature])}
+		ids: new(btree.Map[string, *Feature]), tree: new(spatialIndex)}
 }
 
 // Name returns the collection's name (its id in the API).
@@ -70,8 +69,8 @@ func (c *Collection) Bounds() (min, max [2]float64, ok bool) {
 	if c.tree.Len() == 0 {
 		return min, max, false
 	}
-	min, max = c.tree.Bounds()
-	return min, max, true
+	lo, hi := c.tree.Bounds()
+	return [2]float64{float64(lo[0]), float64(lo[1])}, [2]float64{float64(hi[0]), float64(hi[1])}, true
 }
 
 // Get returns the feature with id.
@@ -146,7 +145,7 @@ func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*
 	if err != nil {
 		return nil, err
 	}
-	in.ID, in.Numeric = cur.id, cur.numeric
+	in.ID, in.Numeric = cur.ID(), cur.numeric
 	f := in.feature(c.nextVersion())
 	c.mu.Lock()
 	c.set(c.ids, c.tree, cur, f)
@@ -171,15 +170,15 @@ func (c *Collection) Delete(id string, match Match) error {
 	c.nextVersion()
 	c.mu.Lock()
 	c.ids.Delete(id)
-	r := cur.geom.Rect()
-	c.tree.Delete([2]float64{r.Min.X, r.Min.Y}, [2]float64{r.Max.X, r.Max.Y}, cur)
+	min, max := box(cur.geom.Rect())
+	c.tree.Delete(min, max, cur)
 	c.mu.Unlock()
 	return nil
 }
 
 // InsertAll creates every feature of ins, or none: an id that exists
 // (ErrExists) or repeats within ins (ErrDuplicateID) refuses the whole
-// batch, and the index of the offending input is returned. Features without
+// batch, and the spatialIndex of the offending input is returned. Features without
 // an id get one. Readers see either none of the batch or all of it: it is
 // built on copy-on-write copies of the trees, swapped in at once.
 func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
@@ -217,14 +216,14 @@ func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
 }
 
 // set replaces old (nil: none) with f in the trees.
-func (c *Collection) set(ids *btree.Map[string, *Feature], tree *rtree.RTreeG[*Feature], old, f *Feature) {
+func (c *Collection) set(ids *btree.Map[string, *Feature], tree *spatialIndex, old, f *Feature) {
 	if old != nil {
-		r := old.geom.Rect()
-		tree.Delete([2]float64{r.Min.X, r.Min.Y}, [2]float64{r.Max.X, r.Max.Y}, old)
+		min, max := box(old.geom.Rect())
+		tree.Delete(min, max, old)
 	}
-	ids.Set(f.id, f)
-	r := f.geom.Rect()
-	tree.Insert([2]float64{r.Min.X, r.Min.Y}, [2]float64{r.Max.X, r.Max.Y}, f)
+	ids.Set(f.ID(), f)
+	min, max := box(f.geom.Rect())
+	tree.Insert(min, max, f)
 }
 
 func (c *Collection) nextVersion() uint64 {

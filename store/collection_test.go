@@ -41,7 +41,7 @@ func TestWrites(t *testing.T) {
 		t.Fatalf("create twice: %v", err)
 	}
 	anon, err := c.Create(feature(t, `{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]},"properties":null}`))
-	if err != nil || anon.ID() == "" || anon.Properties() != nil {
+	if err != nil || anon.ID() == "" || anon.Properties() != "" {
 		t.Fatalf("create without id: %v %+v", err, anon)
 	}
 	// Put honours the precondition and says whether it created.

@@ -110,10 +110,10 @@ func (q *Query) rect() geometry.Rect {
 // fromIndex answers from the R-tree when the query's box holds at most
 // indexCap features; it reports false, having done nothing, otherwise.
 func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) bool {
-	r := q.rect()
+	min, max := box(q.rect())
 	cands, over := p.cands[:0], false
 	c.mu.RLock()
-	c.tree.Search([2]float64{r.Min.X, r.Min.Y}, [2]float64{r.Max.X, r.Max.Y}, func(_, _ [2]float64, f *Feature) bool {
+	c.tree.Search(min, max, func(_, _ [2]float32, f *Feature) bool {
 		if len(cands) == indexCap {
 			over = true
 			return false
@@ -134,9 +134,9 @@ func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) boo
 		}
 	}
 	p.Matched = len(matched)
-	slices.SortFunc(matched, func(a, b *Feature) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(matched, func(a, b *Feature) int { return cmp.Compare(a.ID(), b.ID()) })
 	if q.Cursor.Set {
-		i, found := slices.BinarySearchFunc(matched, q.Cursor.ID, func(f *Feature, id string) int { return cmp.Compare(f.id, id) })
+		i, found := slices.BinarySearchFunc(matched, q.Cursor.ID, func(f *Feature, id string) int { return cmp.Compare(f.ID(), id) })
 		if found {
 			i++
 		}
@@ -144,7 +144,7 @@ func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) boo
 	}
 	if len(matched) > q.Limit {
 		matched = matched[:q.Limit]
-		p.Next = Cursor{Set: true, ID: matched[q.Limit-1].id}
+		p.Next = Cursor{Set: true, ID: matched[q.Limit-1].ID()}
 	}
 	p.Features = append(p.Features, matched...)
 	return true
@@ -168,7 +168,7 @@ func (c *Collection) scan(q *Query, p *Page, match func(*Feature) bool) {
 			}
 			p.Features = append(p.Features, f)
 		}
-		last = f.id
+		last = f.ID()
 		return true
 	})
 	if p.Stopped {
@@ -217,18 +217,18 @@ func (c *Collection) nearby(q *Query, p *Page) {
 	}
 	cur := q.Cursor
 	visited, more, enough := 0, false, false
-	dist := func(min, max [2]float64, f *Feature, item bool) float64 {
+	dist := func(min, max [2]float32, f *Feature, item bool) float64 {
 		if item {
 			return Distance(f.geom, q.Lon, q.Lat)
 		}
-		return RectDistance(q.Lon, q.Lat, min[0], min[1], max[0], max[1])
+		return RectDistance(q.Lon, q.Lat, float64(min[0]), float64(min[1]), float64(max[0]), float64(max[1]))
 	}
 	c.mu.RLock()
-	c.tree.Nearby(dist, func(_, _ [2]float64, f *Feature, d float64) bool {
+	c.tree.Nearby(dist, func(_, _ [2]float32, f *Feature, d float64) bool {
 		if q.Radius > 0 && d > q.Radius {
 			return false
 		}
-		if cur.Set && (d < cur.Dist || d == cur.Dist && f.id <= cur.ID) {
+		if cur.Set && (d < cur.Dist || d == cur.Dist && f.ID() <= cur.ID) {
 			return true
 		}
 		n := len(p.Features)
@@ -257,7 +257,7 @@ func (c *Collection) nearby(q *Query, p *Page) {
 	switch {
 	case more && rank < q.K && len(p.Features) > 0:
 		last := len(p.Features) - 1
-		p.Next = Cursor{Set: true, Nearby: true, ID: p.Features[last].id, Dist: p.Dists[last], Rank: rank}
+		p.Next = Cursor{Set: true, Nearby: true, ID: p.Features[last].ID(), Dist: p.Dists[last], Rank: rank}
 	case more && rank < q.K && cur.Set:
 		p.Next = cur // stopped before finding anything: go on from the same place
 	case more && rank < q.K:
@@ -271,7 +271,7 @@ func (c *Collection) nearby(q *Query, p *Page) {
 // distance order already, so this only settles ties.
 func sortByDistance(p *Page) {
 	for i := 1; i < len(p.Features); i++ {
-		for j := i; j > 0 && (p.Dists[j] < p.Dists[j-1] || p.Dists[j] == p.Dists[j-1] && p.Features[j].id < p.Features[j-1].id); j-- {
+		for j := i; j > 0 && (p.Dists[j] < p.Dists[j-1] || p.Dists[j] == p.Dists[j-1] && p.Features[j].ID() < p.Features[j-1].ID()); j-- {
 			p.Features[j], p.Features[j-1] = p.Features[j-1], p.Features[j]
 			p.Dists[j], p.Dists[j-1] = p.Dists[j-1], p.Dists[j]
 		}

@@ -72,7 +72,7 @@ func pages(t *testing.T, c *Collection, q Query) ([]string, []float64) {
 		}
 		c.Query(&q, &p)
 		for i, f := range p.Features {
-			ids = append(ids, f.id)
+			ids = append(ids, f.ID())
 			if q.Kind == Nearby {
 				dists = append(dists, p.Dists[i])
 			}
@@ -271,4 +271,17 @@ func TestDistance(t *testing.T) {
 
 func rectOf(minLon, minLat, maxLon, maxLat float64) geometry.Rect {
 	return geometry.Rect{Min: geometry.Point{X: minLon, Y: minLat}, Max: geometry.Point{X: maxLon, Y: maxLat}}
+}
+
+// The float32 boxes of the index contain the float64 boxes they stand for.
+func TestBoxRoundsOutwards(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := 0; i < 100000; i++ {
+		r := randomRect(rng, 1)
+		r.Min.X, r.Max.X = r.Min.X*8, r.Max.X*8
+		min, max := box(r)
+		if float64(min[0]) > r.Min.X || float64(min[1]) > r.Min.Y || float64(max[0]) < r.Max.X || float64(max[1]) < r.Max.Y {
+			t.Fatalf("box %v %v does not contain %v", min, max, r)
+		}
+	}
 }
