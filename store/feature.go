@@ -77,8 +77,22 @@ func (in *Input) feature(version uint64) *Feature {
 	}
 	data := make([]byte, 0, len(in.ID)+len(geomJSON)+len(in.Props))
 	data = append(append(append(data, in.ID...), geomJSON...), in.Props...)
-	return &Feature{data: string(data), version: version, geom: in.Geom, numeric: in.Numeric,
+	f := Feature{data: string(data), version: version, geom: in.Geom, numeric: in.Numeric,
 		idLen: uint16(len(in.ID)), geomEnd: uint32(len(in.ID) + len(geomJSON))}
+	if p, ok := in.Geom.(*geojson.Point); ok {
+		// A point lives beside its feature: a search that measures many
+		// points misses the cache once per point, not twice.
+		pf := &pointFeature{Feature: f, pt: *p}
+		pf.geom = &pf.pt
+		return &pf.Feature
+	}
+	return &f
+}
+
+// pointFeature is a point feature and its point in one allocation.
+type pointFeature struct {
+	Feature
+	pt geojson.Point
 }
 
 // isPlainPoint reports whether a Point's compact JSON has only the members

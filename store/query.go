@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -45,21 +46,31 @@ type Page struct {
 	Stopped  bool      // StopAt came before the page was full
 
 	cands []*Feature
+	hits  []hit
 	rect  geojson.Rect
+}
+
+// hit is a feature found by nearby, with its distance.
+type hit struct {
+	f *Feature
+	d float64
 }
 
 // Reset empties p for reuse, keeping its storage.
 func (p *Page) Reset() {
 	clear(p.Features)
 	clear(p.cands)
-	*p = Page{Features: p.Features[:0], Dists: p.Dists[:0], cands: p.cands[:0], Matched: -1}
+	clear(p.hits)
+	*p = Page{Features: p.Features[:0], Dists: p.Dists[:0], cands: p.cands[:0], hits: p.hits[:0], Matched: -1}
 }
 
 // indexCap is how many index candidates a filtered query gathers before it
 // pages through the id order instead. Under it, a page is found from the
 // index, sorted by id, and the total matched is known; over it, the filter
 // matches so much that walking ids from the cursor finds a page quickly.
-const indexCap = 4096
+// The same cap sends nearby from boxes to the best-first walk. A variable
+// so that tests can take the other paths on small data.
+var indexCap = 4096
 
 // chunk is how many features a scan visits under one read lock, and how
 // often it looks at the clock.
@@ -215,9 +226,35 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		p.Matched = q.Cursor.Rank
 		return
 	}
+	if q.Radius > 0 && c.nearbyInBox(q, p, want, q.Radius, true) {
+		return
+	}
+	// Without a radius, try circles that should hold the page at the
+	// collection's mean density, growing fourfold while they hold too few
+	// and their boxes few enough features; else walk the tree best first.
+	if q.Radius == 0 {
+		for r := c.guessRadius(q.Cursor.Rank + want); r > 0 && r < EarthRadius; r *= 4 {
+			p.Reset()
+			if c.nearbyInBox(q, p, want, r, false) {
+				return
+			}
+			if len(p.cands) >= indexCap {
+				break
+			}
+		}
+		p.Reset()
+	}
+	reach := circleBox(q.Lon, q.Lat, q.Radius)
 	cur := q.Cursor
 	visited, more, enough := 0, false, false
+	// With a radius, whatever lies outside the circle's bounding box is
+	// too far: comparing boxes spares the trigonometry for most of the
+	// index the search looks at. +Inf sorts it after every answer, and the
+	// search stops at the first result beyond the radius.
 	dist := func(min, max [2]float32, f *Feature, item bool) float64 {
+		if float64(max[0]) < reach.Min.X || float64(min[0]) > reach.Max.X || float64(max[1]) < reach.Min.Y || float64(min[1]) > reach.Max.Y {
+			return math.Inf(1)
+		}
 		if item {
 			return Distance(f.geom, q.Lon, q.Lat)
 		}
@@ -265,6 +302,89 @@ func (c *Collection) nearby(q *Query, p *Page) {
 	case !more:
 		p.Matched = rank
 	}
+}
+
+// nearbyInBox answers a nearby query from the features in the box around
+// the circle of radius metres, when there are at most indexCap of them:
+// measure each, keep those within the radius, sort by (distance, id).
+// Cheaper than the best-first walk, which measures every entry of every
+// node it opens. With the query's own radius (final), the answer is whole
+// and how many match is known. With a trial radius, the answer stands only
+// if the circle holds the whole page: whatever lies outside is farther.
+// It reports false when it cannot answer, having filled p.cands.
+func (c *Collection) nearbyInBox(q *Query, p *Page, want int, radius float64, final bool) bool {
+	lo, hi := box(circleBox(q.Lon, q.Lat, radius))
+	cands, over := p.cands[:0], false
+	c.mu.RLock()
+	c.tree.Search(lo, hi, func(_, _ [2]float32, f *Feature) bool {
+		if len(cands) == indexCap {
+			over = true
+			return false
+		}
+		cands = append(cands, f)
+		return true
+	})
+	c.mu.RUnlock()
+	p.cands = cands
+	if over {
+		return false
+	}
+	cur, hits, within := q.Cursor, p.hits[:0], 0
+	for _, f := range cands {
+		d := Distance(f.geom, q.Lon, q.Lat)
+		if d > radius {
+			continue
+		}
+		within++
+		if cur.Set && (d < cur.Dist || d == cur.Dist && f.ID() <= cur.ID) {
+			continue
+		}
+		hits = append(hits, hit{f, d})
+	}
+	p.hits = hits
+	if !final && len(hits) < want {
+		return false
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.d != b.d { // ids only on ties: reading one is a cache miss
+			return cmp.Compare(a.d, b.d)
+		}
+		return cmp.Compare(a.f.ID(), b.f.ID())
+	})
+	hits = hits[:min(len(hits), want)]
+	for _, h := range hits {
+		p.Features = append(p.Features, h.f)
+		p.Dists = append(p.Dists, h.d)
+	}
+	total := q.K // at most; known only within the query's own radius
+	if final {
+		total = min(within, q.K)
+		p.Matched = total
+	}
+	if rank := cur.Rank + len(hits); rank < total && len(hits) > 0 {
+		last := hits[len(hits)-1]
+		p.Next = Cursor{Set: true, Nearby: true, ID: last.f.ID(), Dist: last.d, Rank: rank}
+	}
+	return true
+}
+
+// guessRadius is the radius in metres of a circle that holds about 2n
+// features if they are spread evenly over the collection's bounds; 0 for an
+// empty collection.
+func (c *Collection) guessRadius(n int) float64 {
+	c.mu.RLock()
+	count := c.tree.Len()
+	lo, hi := c.tree.Bounds()
+	c.mu.RUnlock()
+	if count == 0 {
+		return 0
+	}
+	const metresPerDegree = EarthRadius * rad
+	midLat := (float64(lo[1]) + float64(hi[1])) / 2
+	w := float64(hi[0]-lo[0]) * metresPerDegree * math.Cos(midLat*rad)
+	h := float64(hi[1]-lo[1]) * metresPerDegree
+	area := math.Max(w*h, 1)
+	return math.Max(1, math.Sqrt(2*float64(n)*area/(math.Pi*float64(count))))
 }
 
 // sortByDistance orders a nearby page by (distance, id); the index gives

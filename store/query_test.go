@@ -135,7 +135,22 @@ func clipIDs(ids []string) string {
 	return strings.Join(ids, " ")
 }
 
-func TestQueryMatchesBruteForce(t *testing.T) {
+// withCaps runs f with the index cap as set, and with a cap of 16, so that
+// the paths for large answers (id-order scans, best-first nearby) are
+// taken on the same data too.
+func withCaps(t *testing.T, f func(t *testing.T)) {
+	for _, cap := range []int{indexCap, 16} {
+		t.Run(fmt.Sprintf("cap=%d", cap), func(t *testing.T) {
+			defer func(old int) { indexCap = old }(indexCap)
+			indexCap = cap
+			f(t)
+		})
+	}
+}
+
+func TestQueryMatchesBruteForce(t *testing.T) { withCaps(t, testQueryMatchesBruteForce) }
+
+func testQueryMatchesBruteForce(t *testing.T) {
 	c, rng := loaded(t, 6000, 1)
 	for i := 0; i < 60; i++ {
 		// Small boxes answer from the index, large ones (over indexCap
@@ -157,7 +172,9 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 	equalIDs(t, "all", got, brute(c, func(*Feature) bool { return true }))
 }
 
-func TestNearbyMatchesBruteForce(t *testing.T) {
+func TestNearbyMatchesBruteForce(t *testing.T) { withCaps(t, testNearbyMatchesBruteForce) }
+
+func testNearbyMatchesBruteForce(t *testing.T) {
 	c, rng := loaded(t, 3000, 2)
 	type hit struct {
 		id string
@@ -282,6 +299,26 @@ func TestBoxRoundsOutwards(t *testing.T) {
 		min, max := box(r)
 		if float64(min[0]) > r.Min.X || float64(min[1]) > r.Min.Y || float64(max[0]) < r.Max.X || float64(max[1]) < r.Max.Y {
 			t.Fatalf("box %v %v does not contain %v", min, max, r)
+		}
+	}
+}
+
+// Every point within the radius lies in the circle's box.
+func TestCircleBoxHoldsTheCircle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for i := 0; i < 200000; i++ {
+		lon, lat := rng.Float64()*360-180, rng.Float64()*180-90
+		radius := math.Pow(10, rng.Float64()*7) // 1 m to 10,000 km
+		b := circleBox(lon, lat, radius)
+		// A point at the radius, in a random direction (destination formula).
+		brg, d := rng.Float64()*2*math.Pi, radius/EarthRadius*rng.Float64()
+		p1, l1 := lat*rad, lon*rad
+		p2 := math.Asin(math.Sin(p1)*math.Cos(d) + math.Cos(p1)*math.Sin(d)*math.Cos(brg))
+		l2 := l1 + math.Atan2(math.Sin(brg)*math.Sin(d)*math.Cos(p1), math.Cos(d)-math.Sin(p1)*math.Sin(p2))
+		plon := math.Remainder(l2/rad, 360)
+		plat := p2 / rad
+		if plon < b.Min.X || plon > b.Max.X || plat < b.Min.Y || plat > b.Max.Y {
+			t.Fatalf("center %g,%g radius %g m: %g,%g at %g m is outside %v", lon, lat, radius, plon, plat, Haversine(lon, lat, plon, plat), b)
 		}
 	}
 }

@@ -161,3 +161,33 @@ func arcDistance(p, a, b vec) float64 {
 	}
 	return EarthRadius * ends
 }
+
+// circleBox is the longitude-latitude box around the circle of radius
+// metres about (lon, lat): everything within the radius lies inside it. A
+// radius of 0 (none), a circle around a pole or across the antimeridian
+// gets the whole world.
+func circleBox(lon, lat, radius float64) geometry.Rect {
+	world := geometry.Rect{Min: geometry.Point{X: -180, Y: -90}, Max: geometry.Point{X: 180, Y: 90}}
+	delta := radius / EarthRadius // the circle's angular radius
+	if radius <= 0 || delta >= math.Pi/2 {
+		return world
+	}
+	// A hair wider than exact, so that rounding never cuts an answer.
+	dlat := delta/rad*(1+1e-9) + 1e-9
+	r := world
+	r.Min.Y, r.Max.Y = math.Max(-90, lat-dlat), math.Min(90, lat+dlat)
+	if lat+dlat >= 90 || lat-dlat <= -90 {
+		return r // around a pole: every longitude
+	}
+	// The meridians tangent to the circle are Δλ = asin(sin δ / cos φ) away.
+	s := math.Sin(delta) / math.Cos(lat*rad)
+	if s >= 1 {
+		return r
+	}
+	dlon := math.Asin(s)/rad*(1+1e-9) + 1e-9
+	if lon-dlon < -180 || lon+dlon > 180 {
+		return r
+	}
+	r.Min.X, r.Max.X = lon-dlon, lon+dlon
+	return r
+}

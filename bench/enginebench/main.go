@@ -12,15 +12,19 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/geometryos/daemon1/bench/internal/benchkit"
 )
+
+// pin places the servers and wrk on CPUs.
+var pin benchkit.Pinning
 
 type server struct {
 	name string
@@ -34,10 +38,7 @@ type scenario struct {
 	depth int // pipelined requests per wrk request; 1 is none
 }
 
-type result struct {
-	rps, p50, p99, max, cpuPerReq float64 // req/s; latencies in ms; µs
-	requests, errors              int64
-}
+type result = benchkit.Result
 
 func main() {
 	daemon := flag.String("daemon", "bin/daemon1", "daemon1 binary")
@@ -49,25 +50,20 @@ func main() {
 	serverCPUs := flag.String("server-cpus", "0", "CPU list the servers are pinned to (taskset); empty: not pinned")
 	clientCPUs := flag.String("client-cpus", "1", "CPU list wrk is pinned to; empty: not pinned")
 	out := flag.String("out", "", "write the markdown report here too")
-	flag.StringVar(&rawDir, "raw-dir", "", "keep every wrk output in this directory")
+	flag.StringVar(&benchkit.RawDir, "raw-dir", "", "keep every wrk output in this directory")
 	flag.Parse()
 
-	loops := strconv.Itoa(cpuCount(*serverCPUs))
+	loops := strconv.Itoa(benchkit.CPUCount(*serverCPUs))
 	servers := []server{
 		{"daemon1 (gnet)", func(a string) []string { return []string{"-listen", a, "-loops", loops} }, *daemon},
 		{"fasthttp.Server", func(a string) []string { return []string{"-listen", a, "-engine", "fasthttp"} }, *daemon},
 		{"raw gnet", func(a string) []string { return []string{"-listen", a, "-loops", loops} }, *raw},
 	}
-	pin = pinning{server: *serverCPUs, client: *clientCPUs, procs: loops}
+	pin = benchkit.Pinning{Server: *serverCPUs, Client: *clientCPUs, Procs: loops}
 	scenarios := []scenario{
 		{"GET /healthz, 64 conns", 64, 1},
 		{"GET /healthz, 256 conns", 256, 1},
 		{"GET /healthz, 256 conns, pipelined x16", 256, 16},
-	}
-	if rawDir != "" {
-		if err := os.MkdirAll(rawDir, 0o755); err != nil {
-			log.Fatal(err)
-		}
 	}
 	script, err := pipelineScript()
 	if err != nil {
@@ -89,7 +85,7 @@ func main() {
 				}
 				results[sc.name][srv.name] = append(results[sc.name][srv.name], res)
 				log.Printf("round %d  %-40s %-16s %9.0f req/s  p99 %6.2f ms  %5.2f µs CPU/req",
-					r+1, sc.name, srv.name, res.rps, res.p99, res.cpuPerReq)
+					r+1, sc.name, srv.name, res.RPS, res.P99, res.CPUPerReq)
 			}
 		}
 	}
@@ -108,32 +104,22 @@ func main() {
 // measure starts srv, warms it up, runs wrk once while sampling the server's
 // CPU time, and stops it.
 func measure(srv server, sc scenario, script string, threads int, warmup, d time.Duration) (result, error) {
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return result{}, err
 	}
-	cmd := pin.serverCmd(srv.bin, srv.args(addr)...)
+	cmd := pin.ServerCmd(srv.bin, srv.args(addr)...)
 	if err := cmd.Start(); err != nil {
 		return result{}, err
 	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}()
-	if err := waitListening(addr); err != nil {
+	defer stop(cmd)
+	if err := benchkit.WaitListening(addr); err != nil {
 		return result{}, err
 	}
 	if _, err := runWrk(addr, sc, script, threads, warmup); err != nil {
 		return result{}, fmt.Errorf("warm-up: %w", err)
 	}
-	before, err := cpuTime(cmd.Process.Pid)
+	before, err := benchkit.CPUTime(cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -141,91 +127,27 @@ func measure(srv server, sc scenario, script string, threads int, warmup, d time
 	if err != nil {
 		return result{}, err
 	}
-	after, err := cpuTime(cmd.Process.Pid)
+	after, err := benchkit.CPUTime(cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
-	if res.requests > 0 {
-		res.cpuPerReq = float64((after - before).Microseconds()) / float64(res.requests)
+	if res.Requests > 0 {
+		res.CPUPerReq = float64((after - before).Microseconds()) / float64(res.Requests)
 	}
 	return res, nil
 }
 
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// stop interrupts a server and waits for it, killing it after 15 s.
+func stop(cmd *exec.Cmd) {
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-done
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitListening(addr string) error {
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return nil
-		}
-	}
-	return fmt.Errorf("nothing listens on %s", addr)
-}
-
-// cpuTime reads utime+stime of pid from /proc.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the parenthesised command name; utime and stime are the
-	// 14th and 15th fields of the whole line.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	var utime, stime int64
-	if _, err := fmt.Sscan(f[11], &utime); err != nil {
-		return 0, err
-	}
-	if _, err := fmt.Sscan(f[12], &stime); err != nil {
-		return 0, err
-	}
-	const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
-	return time.Duration(utime+stime) * time.Second / clkTck, nil
-}
-
-func rpsOf(r result) float64 { return r.rps }
-func cpuOf(r result) float64 { return r.cpuPerReq }
-
-// pairedRatio is the median over rounds of f(rs[i]) / f(base[i]).
-func pairedRatio(rs, base []result, f func(result) float64) float64 {
-	ratios := make([]result, 0, len(rs))
-	for i := range rs {
-		if i < len(base) && f(base[i]) > 0 {
-			ratios = append(ratios, result{rps: f(rs[i]) / f(base[i])})
-		}
-	}
-	if len(ratios) == 0 {
-		return 0
-	}
-	return median(ratios, rpsOf)
-}
-
-func minOf(rs []result, f func(result) float64) float64 {
-	m := f(rs[0])
-	for _, r := range rs[1:] {
-		m = min(m, f(r))
-	}
-	return m
-}
-
-func median(rs []result, f func(result) float64) float64 {
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
-	}
-	sort.Float64s(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 func render(scs []scenario, servers []server, res map[string]map[string][]result, rounds int, d time.Duration) string {
@@ -233,7 +155,7 @@ func render(scs []scenario, servers []server, res map[string]map[string][]result
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "# Engine benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, %s. wrk on the same machine over loopback, %d rounds of %s per cell, medians; ratios are to fasthttp.Server in the same run (req/s: higher is better; CPU: lower is better). %s\n\n",
-		host, runtime.NumCPU(), cpuModel(), runtime.Version(), rounds, d, pin)
+		host, runtime.NumCPU(), benchkit.CPUModel(), runtime.Version(), rounds, d, pin)
 	base := servers[1].name
 	for _, sc := range scs {
 		fmt.Fprintf(&b, "## %s\n\n", sc.name)
@@ -243,14 +165,13 @@ func render(scs []scenario, servers []server, res map[string]map[string][]result
 			rs := res[sc.name][srv.name]
 			var errs int64
 			for _, r := range rs {
-				errs += r.errors
+				errs += r.Errors
 			}
-			minCPU, baseMin := minOf(rs, cpuOf), minOf(baseRuns, cpuOf)
+			minCPU, baseMin := benchkit.MinOf(rs, benchkit.CPU), benchkit.MinOf(baseRuns, benchkit.CPU)
 			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %d |\n", srv.name,
-				median(rs, rpsOf), pairedRatio(rs, baseRuns, rpsOf),
-				ms(median(rs, func(r result) float64 { return r.p50 })), ms(median(rs, func(r result) float64 { return r.p99 })),
-				ms(median(rs, func(r result) float64 { return r.max })),
-				median(rs, cpuOf), pairedRatio(rs, baseRuns, cpuOf), minCPU, minCPU/baseMin, errs)
+				benchkit.Median(rs, benchkit.RPS), benchkit.PairedRatio(rs, baseRuns, benchkit.RPS),
+				ms(benchkit.Median(rs, benchkit.P50)), ms(benchkit.Median(rs, benchkit.P99)), ms(benchkit.Median(rs, benchkit.Max)),
+				benchkit.Median(rs, benchkit.CPU), benchkit.PairedRatio(rs, baseRuns, benchkit.CPU), minCPU, minCPU/baseMin, errs)
 		}
 		b.WriteString("\n")
 	}
@@ -268,17 +189,4 @@ func ms(v float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f", v)
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/geometryos/daemon1/bench/internal/benchkit"
+)
+
+// runEngine starts daemon1 on engine, loads the points, runs every
+// scenario, and stops it. It returns the results by scenario and the RSS
+// after loading.
+func runEngine(c *config, engine string, scripts []script) (map[string]benchkit.Result, int64, error) {
+	addr, err := benchkit.FreeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	logs, err := os.MkdirTemp("", "apibench-logs-")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer os.RemoveAll(logs)
+	cmd := c.pin.ServerCmd(c.daemon, "-listen", addr, "-engine", engine, "-loops", c.loops,
+		"-log-dir", logs, "-report.interval", "0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	defer stop(cmd)
+	if err := benchkit.WaitListening(addr); err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	if err := load(c, "http://"+addr); err != nil {
+		return nil, 0, fmt.Errorf("loading: %w", err)
+	}
+	rss, err := benchkit.RSS(cmd.Process.Pid)
+	if err != nil {
+		return nil, 0, err
+	}
+	fmt.Fprintf(os.Stderr, "%s: %d points loaded in %s, RSS %.0f MB\n", engine, c.points, time.Since(start).Round(time.Millisecond), float64(rss)/(1<<20))
+	out := map[string]benchkit.Result{}
+	for _, s := range scripts {
+		if _, err := wrk(c, addr, s, c.warmup); err != nil {
+			return nil, 0, fmt.Errorf("%s warm-up: %w", s.name, err)
+		}
+		before, err := benchkit.CPUTime(cmd.Process.Pid)
+		if err != nil {
+			return nil, 0, err
+		}
+		res, err := wrk(c, addr, s, c.duration)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", s.name, err)
+		}
+		after, err := benchkit.CPUTime(cmd.Process.Pid)
+		if err != nil {
+			return nil, 0, err
+		}
+		if res.Requests > 0 {
+			res.CPUPerReq = float64((after - before).Microseconds()) / float64(res.Requests)
+		}
+		fmt.Fprintf(os.Stderr, "  %-22s %-8s %9.0f req/s  p99 %6.2f ms  p99.9 %6.2f ms  %5.1f µs CPU/req  %d errors\n",
+			s.name, engine, res.RPS, res.P99, res.P999, res.CPUPerReq, res.Errors)
+		out[s.name] = res
+	}
+	return out, rss, nil
+}
+
+func wrk(c *config, addr string, s script, d time.Duration) (benchkit.Result, error) {
+	secs := max(1, int(d.Round(time.Second).Seconds()))
+	return benchkit.RunWrk(c.pin, s.name, "-t", strconv.Itoa(c.threads), "-c", strconv.Itoa(c.conns),
+		"-d", strconv.Itoa(secs)+"s", "--latency", "--timeout", "5s", "-s", s.file, "http://"+addr)
+}
+
+// load creates the collection and bulk-inserts the points: pt-0000000…,
+// uniformly random (seeded, so every run has the same data) in the area.
+func load(c *config, base string) error {
+	if err := send("PUT", base+"/collections/pts", nil, http.StatusCreated); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(42, 42))
+	const batch = 10000
+	for i := 0; i < c.points; i += batch {
+		var b bytes.Buffer
+		b.WriteString(`{"type":"FeatureCollection","features":[`)
+		for j := i; j < min(i+batch, c.points); j++ {
+			if j > i {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"type":"Feature","id":"pt-%07d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"n":%d}}`,
+				j, c.minLon+rng.Float64()*c.w, c.minLat+rng.Float64()*c.w, j)
+		}
+		b.WriteString(`]}`)
+		if err := send("POST", base+"/collections/pts/items", b.Bytes(), http.StatusCreated); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func send(method, url string, body []byte, want int) error {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b)
+	}
+	return nil
+}
+
+// stop interrupts the daemon and waits for it, killing it after 15 s.
+func stop(cmd *exec.Cmd) {
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+}
