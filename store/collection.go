@@ -19,13 +19,20 @@ var (
 	ErrDuplicateID  = errors.New("the same id appears twice")
 )
 
-// Collection is a named set of features with its spatial spatialIndex.
+// Collection is a named set of features with its spatial index.
 //
 // Locking: mu guards the trees and the metadata; readers hold it shared,
 // in chunks (see ascend), so a waiting writer is never stuck behind a long
 // scan. wmu serialises writers, which validate and prepare a change before
-// taking mu, and hold mu exclusively only to apply it: microseconds for
-// one feature, a pointer swap for a bulk insert.
+// taking mu, and hold mu exclusively only to apply it: microseconds for one
+// feature, one chunk of a bulk insert at a time.
+//
+// A bulk insert is seen whole or not at all without copying the trees: its
+// features carry versions above visible until the last is in, and readers
+// skip such features while pending > 0. (The R-tree's own copy-on-write is
+// not used: in tidwall/rtree v1.10.0 a copied node keeps the old copy id,
+// so after one Copy every later write copies its whole path again, about
+// 5 KB per write, for good.)
 type Collection struct {
 	name string
 
@@ -37,7 +44,13 @@ type Collection struct {
 	title, desc string
 	ids         *btree.Map[string, *Feature]
 	tree        *spatialIndex
+	visible     uint64 // features of higher versions are not visible yet
+	pending     int    // how many such features the trees hold
 }
+
+// bulkChunk is how many features of a bulk insert go in under one hold of
+// the readers' lock.
+const bulkChunk = 512
 
 func newCollection(name, title, desc string) *Collection {
 	return &Collection{name: name, title: title, desc: desc,
@@ -58,11 +71,15 @@ func (c *Collection) Meta() (title, desc string) {
 func (c *Collection) Len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.ids.Len()
+	return c.ids.Len() - c.pending
 }
 
-// Bounds returns the bounding box of every feature; ok is false when the
-// collection is empty.
+// hidden reports whether f belongs to a bulk insert still in progress;
+// call it under mu.
+func (c *Collection) hidden(f *Feature) bool { return c.pending > 0 && f.version > c.visible }
+
+// Bounds returns the bounding box of every feature (including those of a
+// bulk insert in progress); ok is false when the collection is empty.
 func (c *Collection) Bounds() (min, max [2]float64, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -77,6 +94,7 @@ func (c *Collection) Bounds() (min, max [2]float64, ok bool) {
 func (c *Collection) Get(id string) (*Feature, bool) {
 	c.mu.RLock()
 	f, ok := c.ids.Get(id)
+	ok = ok && !c.hidden(f)
 	c.mu.RUnlock()
 	return f, ok
 }
@@ -100,7 +118,7 @@ func (c *Collection) Create(in *Input) (*Feature, error) {
 	}
 	f := in.feature(c.nextVersion())
 	c.mu.Lock()
-	c.set(c.ids, c.tree, nil, f)
+	c.set(nil, f)
 	c.mu.Unlock()
 	return f, nil
 }
@@ -119,7 +137,7 @@ func (c *Collection) Put(in *Input, match Match) (f *Feature, created bool, err 
 	}
 	f = in.feature(c.nextVersion())
 	c.mu.Lock()
-	c.set(c.ids, c.tree, cur, f)
+	c.set(cur, f)
 	c.mu.Unlock()
 	return f, cur == nil, nil
 }
@@ -148,7 +166,7 @@ func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*
 	in.ID, in.Numeric = cur.ID(), cur.numeric
 	f := in.feature(c.nextVersion())
 	c.mu.Lock()
-	c.set(c.ids, c.tree, cur, f)
+	c.set(cur, f)
 	c.mu.Unlock()
 	return f, nil
 }
@@ -167,20 +185,20 @@ func (c *Collection) Delete(id string, match Match) error {
 	if !ok {
 		return ErrNoFeature
 	}
-	c.nextVersion()
 	c.mu.Lock()
 	c.ids.Delete(id)
 	min, max := box(cur.geom.Rect())
 	c.tree.Delete(min, max, cur)
+	c.visible = c.nextVersion()
 	c.mu.Unlock()
 	return nil
 }
 
 // InsertAll creates every feature of ins, or none: an id that exists
 // (ErrExists) or repeats within ins (ErrDuplicateID) refuses the whole
-// batch, and the spatialIndex of the offending input is returned. Features without
-// an id get one. Readers see either none of the batch or all of it: it is
-// built on copy-on-write copies of the trees, swapped in at once.
+// batch, and the index of the offending input is returned. Features without
+// an id get one. Readers see either none of the batch or all of it; they
+// wait for the lock only while a chunk of it goes in.
 func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -200,30 +218,41 @@ func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
 		}
 		seen[in.ID] = i
 	}
-	c.mu.Lock()
-	ids, tree := c.ids.Copy(), c.tree.Copy()
-	c.mu.Unlock()
-	for _, in := range ins {
-		if in.ID == "" {
-			in.ID = c.freeIDIn(ids)
+	before := c.version // readers see nothing newer until the end
+	for i := 0; i < len(ins); i += bulkChunk {
+		chunk := ins[i:min(i+bulkChunk, len(ins))]
+		fs := make([]*Feature, len(chunk))
+		for j, in := range chunk {
+			if in.ID == "" {
+				in.ID = c.freeID()
+			}
+			fs[j] = in.feature(c.nextVersion())
 		}
-		c.set(ids, tree, nil, in.feature(c.nextVersion()))
+		c.mu.Lock()
+		for _, f := range fs {
+			c.set(nil, f)
+		}
+		c.pending += len(fs)
+		c.visible = before // set moved it on; the batch stays hidden
+		c.mu.Unlock()
 	}
 	c.mu.Lock()
-	c.ids, c.tree = ids, tree
+	c.visible, c.pending = c.version, 0
 	c.mu.Unlock()
 	return -1, nil
 }
 
-// set replaces old (nil: none) with f in the trees.
-func (c *Collection) set(ids *btree.Map[string, *Feature], tree *spatialIndex, old, f *Feature) {
+// set replaces old (nil: none) with f in the trees and makes f visible
+// (InsertAll takes that back until its batch is whole). Call it under mu.
+func (c *Collection) set(old, f *Feature) {
 	if old != nil {
 		min, max := box(old.geom.Rect())
-		tree.Delete(min, max, old)
+		c.tree.Delete(min, max, old)
 	}
-	ids.Set(f.ID(), f)
+	c.ids.Set(f.ID(), f)
 	min, max := box(f.geom.Rect())
-	tree.Insert(min, max, f)
+	c.tree.Insert(min, max, f)
+	c.visible = f.version
 }
 
 func (c *Collection) nextVersion() uint64 {
@@ -233,13 +262,12 @@ func (c *Collection) nextVersion() uint64 {
 
 // freeID makes an id for a feature sent without one: the collection's next
 // version in hex, with a suffix in the unlikely case a client took it.
-func (c *Collection) freeID() string { return c.freeIDIn(c.ids) }
-
-func (c *Collection) freeIDIn(ids *btree.Map[string, *Feature]) string {
+// Call it under wmu.
+func (c *Collection) freeID() string {
 	base := "f" + strconv.FormatUint(c.version+1, 16)
 	id := base
 	for i := 1; ; i++ {
-		if _, taken := ids.Get(id); !taken {
+		if _, taken := c.ids.Get(id); !taken {
 			return id
 		}
 		id = fmt.Sprintf("%s-%d", base, i)
@@ -250,6 +278,7 @@ func (c *Collection) freeIDIn(ids *btree.Map[string, *Feature]) string {
 func (c *Collection) GetBytes(id []byte) (*Feature, bool) {
 	c.mu.RLock()
 	f, ok := c.ids.Get(string(id))
+	ok = ok && !c.hidden(f)
 	c.mu.RUnlock()
 	return f, ok
 }

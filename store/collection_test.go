@@ -118,7 +118,7 @@ func TestDroppedCollectionRefusesWrites(t *testing.T) {
 // (run with -race).
 func TestReadersSeeWholeBatches(t *testing.T) {
 	_, c := newTestCollection(t)
-	const batches, size = 20, 500
+	const batches, size = 8, 1300 // a batch spans chunks of bulkChunk
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	wg.Add(1)
@@ -145,7 +145,7 @@ func TestReadersSeeWholeBatches(t *testing.T) {
 	for b := 0; b < batches; b++ {
 		ins := make([]*Input, size)
 		for i := range ins {
-			ins[i] = point(t, fmt.Sprintf("b%02d-%03d", b, i), float64(i%10)/20, float64(i/10)/100)
+			ins[i] = point(t, fmt.Sprintf("b%02d-%04d", b, i), float64(i%10)/20, float64(i/10)/200)
 		}
 		if _, err := c.InsertAll(ins); err != nil {
 			t.Fatal(err)

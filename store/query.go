@@ -129,7 +129,9 @@ func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) boo
 			over = true
 			return false
 		}
-		cands = append(cands, f)
+		if !c.hidden(f) {
+			cands = append(cands, f)
+		}
 		return true
 	})
 	c.mu.RUnlock()
@@ -204,6 +206,9 @@ func (c *Collection) ascend(after string, fn func(f *Feature) bool) {
 			}
 			n++
 			after = id
+			if c.hidden(f) {
+				return true
+			}
 			if !fn(f) {
 				stopped = true
 				return false
@@ -265,6 +270,9 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		if q.Radius > 0 && d > q.Radius {
 			return false
 		}
+		if c.hidden(f) {
+			return true
+		}
 		if cur.Set && (d < cur.Dist || d == cur.Dist && f.ID() <= cur.ID) {
 			return true
 		}
@@ -321,7 +329,9 @@ func (c *Collection) nearbyInBox(q *Query, p *Page, want int, radius float64, fi
 			over = true
 			return false
 		}
-		cands = append(cands, f)
+		if !c.hidden(f) {
+			cands = append(cands, f)
+		}
 		return true
 	})
 	c.mu.RUnlock()
