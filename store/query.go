@@ -119,7 +119,10 @@ func (q *Query) rect() geometry.Rect {
 }
 
 // fromIndex answers from the R-tree when the query's box holds at most
-// indexCap features; it reports false, having done nothing, otherwise.
+// indexCap features: sorted by id, tested from the cursor on until the
+// page is full (then on, to count the matches) or StopAt passes (then the
+// next page starts after the last id tested). It reports false, having
+// done nothing, when the box holds more.
 func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) bool {
 	min, max := box(q.rect())
 	cands, over := p.cands[:0], false
@@ -140,26 +143,52 @@ func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) boo
 		return false
 	}
 	// Features never change once stored: no lock is needed to test them.
-	matched := cands[:0]
-	for _, f := range cands {
-		if match(f) {
-			matched = append(matched, f)
-		}
-	}
-	p.Matched = len(matched)
-	slices.SortFunc(matched, func(a, b *Feature) int { return cmp.Compare(a.ID(), b.ID()) })
+	// In id order, so that a page cut short by the budget ends at the
+	// last id tested and the next page goes on from there.
+	slices.SortFunc(cands, func(a, b *Feature) int { return cmp.Compare(a.ID(), b.ID()) })
+	start := 0
 	if q.Cursor.Set {
-		i, found := slices.BinarySearchFunc(matched, q.Cursor.ID, func(f *Feature, id string) int { return cmp.Compare(f.ID(), id) })
+		i, found := slices.BinarySearchFunc(cands, q.Cursor.ID, func(f *Feature, id string) int { return cmp.Compare(f.ID(), id) })
 		if found {
 			i++
 		}
-		matched = matched[i:]
+		start = i
 	}
-	if len(matched) > q.Limit {
-		matched = matched[:q.Limit]
-		p.Next = Cursor{Set: true, ID: matched[q.Limit-1].ID()}
+	matched, last := 0, ""
+	for i, f := range cands[start:] {
+		if i%64 == 63 && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
+			p.Stopped = true
+			if !p.Next.Set {
+				p.Next = Cursor{Set: true, ID: cmp.Or(last, q.Cursor.ID)}
+			}
+			return true
+		}
+		if !match(f) {
+			if len(p.Features) < q.Limit {
+				last = f.ID() // the next page need not test it again
+			}
+			continue
+		}
+		matched++
+		if len(p.Features) == q.Limit {
+			if !p.Next.Set {
+				p.Next = Cursor{Set: true, ID: last} // one more exists
+			}
+			continue // on, to count what matches
+		}
+		p.Features = append(p.Features, f)
+		last = f.ID()
 	}
-	p.Features = append(p.Features, matched...)
+	// What the earlier pages had, for numberMatched, if time allows.
+	for i, f := range cands[:start] {
+		if i%64 == 63 && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
+			return true
+		}
+		if match(f) {
+			matched++
+		}
+	}
+	p.Matched = matched
 	return true
 }
 

@@ -225,6 +225,14 @@ func TestQueryOutOfBudgetStillPagesEverything(t *testing.T) {
 	}
 	got, _ := pages(t, c, q)
 	equalIDs(t, "all, out of budget", got, brute(c, func(*Feature) bool { return true }))
+	// From the index (a box of about a quarter of the features, under the
+	// cap), and by walking ids (every feature, over it).
+	quarter := geometry.Rect{Min: geometry.Point{X: -20, Y: -10}, Max: geometry.Point{X: 0, Y: 0}}
+	rect := geojson.NewRect(quarter)
+	for _, limit := range []int{1, 40, 5000} {
+		got, _ = pages(t, c, Query{Kind: BBox, BBox: quarter, Limit: limit, StopAt: past})
+		equalIDs(t, fmt.Sprintf("a quarter, out of budget, limit %d", limit), got, brute(c, func(f *Feature) bool { return f.geom.Intersects(rect) }))
+	}
 	wide := geometry.Rect{Min: geometry.Point{X: -30, Y: -30}, Max: geometry.Point{X: 30, Y: 30}}
 	got, _ = pages(t, c, Query{Kind: BBox, BBox: wide, Limit: 500, StopAt: past})
 	equalIDs(t, "bbox, out of budget", got, brute(c, func(*Feature) bool { return true }))
