@@ -4,18 +4,15 @@ go 1.26.0
 
 require (
 	github.com/VictoriaMetrics/metrics v1.45.0 // /metrics and push; per-route series created up front
+	github.com/getkin/kin-openapi v0.153.0 // tests only: validates the OpenAPI document and every integration response against it
 	github.com/goccy/go-json v0.12.0 // struct JSON off the hot path (the design card names it); hot paths append by hand
 	github.com/panjf2000/ants/v2 v2.12.1 // the bounded worker pool (nonblocking: full means 503 now)
 	github.com/panjf2000/gnet/v2 v2.9.7 // the event loop; ENGINE.md was checked against exactly this version
+	github.com/tidwall/btree v1.8.2 // features by id: lookups and the order listings page through
 	github.com/tidwall/geojson v1.4.5 // GeoJSON geometries and their predicates (issue 4 names it)
+	github.com/tidwall/rtree v1.10.0 // the spatial index (issue 4 names it); its Copy is not used: see store/collection.go
 	github.com/valyala/fasthttp v1.78.0 // RequestCtx and its parsers, and the baseline server; ENGINE.md: this version
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // error-log rotation by size with compressed backups
-)
-
-require (
-	github.com/getkin/kin-openapi v0.153.0
-	github.com/tidwall/btree v1.8.2
-	github.com/tidwall/rtree v1.10.0
 )
 
 require (

@@ -111,6 +111,27 @@ func (c *Collection) predicate(q *Query, p *Page) func(f *Feature) bool {
 	panic("BUG: no predicate for query kind")
 }
 
+// candidates puts the visible features whose boxes meet r into p.cands; it
+// reports false if there are more than indexCap of them.
+func (c *Collection) candidates(r geometry.Rect, p *Page) bool {
+	lo, hi := box(r)
+	cands, over := p.cands[:0], false
+	c.mu.RLock()
+	c.tree.Search(lo, hi, func(_, _ [2]float32, f *Feature) bool {
+		if len(cands) == indexCap {
+			over = true
+			return false
+		}
+		if !c.hidden(f) {
+			cands = append(cands, f)
+		}
+		return true
+	})
+	c.mu.RUnlock()
+	p.cands = cands
+	return !over
+}
+
 func (q *Query) rect() geometry.Rect {
 	if q.Kind == BBox {
 		return q.BBox
@@ -124,24 +145,10 @@ func (q *Query) rect() geometry.Rect {
 // next page starts after the last id tested). It reports false, having
 // done nothing, when the box holds more.
 func (c *Collection) fromIndex(q *Query, p *Page, match func(*Feature) bool) bool {
-	min, max := box(q.rect())
-	cands, over := p.cands[:0], false
-	c.mu.RLock()
-	c.tree.Search(min, max, func(_, _ [2]float32, f *Feature) bool {
-		if len(cands) == indexCap {
-			over = true
-			return false
-		}
-		if !c.hidden(f) {
-			cands = append(cands, f)
-		}
-		return true
-	})
-	c.mu.RUnlock()
-	p.cands = cands
-	if over {
+	if !c.candidates(q.rect(), p) {
 		return false
 	}
+	cands := p.cands
 	// Features never change once stored: no lock is needed to test them.
 	// In id order, so that a page cut short by the budget ends at the
 	// last id tested and the next page goes on from there.
@@ -350,26 +357,11 @@ func (c *Collection) nearby(q *Query, p *Page) {
 // if the circle holds the whole page: whatever lies outside is farther.
 // It reports false when it cannot answer, having filled p.cands.
 func (c *Collection) nearbyInBox(q *Query, p *Page, want int, radius float64, final bool) bool {
-	lo, hi := box(circleBox(q.Lon, q.Lat, radius))
-	cands, over := p.cands[:0], false
-	c.mu.RLock()
-	c.tree.Search(lo, hi, func(_, _ [2]float32, f *Feature) bool {
-		if len(cands) == indexCap {
-			over = true
-			return false
-		}
-		if !c.hidden(f) {
-			cands = append(cands, f)
-		}
-		return true
-	})
-	c.mu.RUnlock()
-	p.cands = cands
-	if over {
+	if !c.candidates(circleBox(q.Lon, q.Lat, radius), p) {
 		return false
 	}
 	cur, hits, within := q.Cursor, p.hits[:0], 0
-	for _, f := range cands {
+	for _, f := range p.cands {
 		d := Distance(f.geom, q.Lon, q.Lat)
 		if d > radius {
 			continue

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"time"
 
@@ -33,7 +32,7 @@ func runEngine(c *config, engine string, scripts []script) (map[string]benchkit.
 	if err := cmd.Start(); err != nil {
 		return nil, 0, err
 	}
-	defer stop(cmd)
+	defer benchkit.Stop(cmd)
 	if err := benchkit.WaitListening(addr); err != nil {
 		return nil, 0, err
 	}
@@ -121,17 +120,4 @@ func send(method, url string, body []byte, want int) error {
 		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b)
 	}
 	return nil
-}
-
-// stop interrupts the daemon and waits for it, killing it after 15 s.
-func stop(cmd *exec.Cmd) {
-	cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		<-done
-	}
 }

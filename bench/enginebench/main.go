@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -112,7 +111,7 @@ func measure(srv server, sc scenario, script string, threads int, warmup, d time
 	if err := cmd.Start(); err != nil {
 		return result{}, err
 	}
-	defer stop(cmd)
+	defer benchkit.Stop(cmd)
 	if err := benchkit.WaitListening(addr); err != nil {
 		return result{}, err
 	}
@@ -135,19 +134,6 @@ func measure(srv server, sc scenario, script string, threads int, warmup, d time
 		res.CPUPerReq = float64((after - before).Microseconds()) / float64(res.Requests)
 	}
 	return res, nil
-}
-
-// stop interrupts a server and waits for it, killing it after 15 s.
-func stop(cmd *exec.Cmd) {
-	cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		<-done
-	}
 }
 
 func render(scs []scenario, servers []server, res map[string]map[string][]result, rounds int, d time.Duration) string {
