@@ -4,6 +4,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
 	"github.com/valyala/fasthttp"
 )
 
@@ -25,9 +26,15 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 		}
 	}
 	name := server.Param(ctx, "c")
+	if err := store.CheckName(string(name)); err != nil {
+		badParam(ctx, "%v", err)
+		return
+	}
 	c, created, err := a.store.Create(string(name), body.Title, body.Description)
 	if err != nil {
-		badParam(ctx, "%v", err)
+		if !storeFailure(ctx, err) {
+			server.Fail(ctx, err)
+		}
 		return
 	}
 	status := fasthttp.StatusOK
@@ -40,9 +47,15 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 
 func (a *Features) dropCollection(ctx *fasthttp.RequestCtx) {
 	name := server.Param(ctx, "c")
-	if !a.store.Drop(string(name)) {
+	found, err := a.store.Drop(string(name))
+	switch {
+	case err != nil:
+		if !storeFailure(ctx, err) {
+			server.Fail(ctx, err)
+		}
+	case !found:
 		noCollection(ctx, name)
-		return
+	default:
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
 	}
-	ctx.SetStatusCode(fasthttp.StatusNoContent)
 }

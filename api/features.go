@@ -69,8 +69,8 @@ func (a *Features) Register(r *server.Router) {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)
 		}
-		obs.Set().NewGauge("daemon1_store_collections", func() float64 { n, _ := a.store.Stats(); return float64(n) })
-		obs.Set().NewGauge("daemon1_store_features", func() float64 { _, n := a.store.Stats(); return float64(n) })
+		obs.Set().NewGauge("daemon1_store_collections", func() float64 { n, _ := a.store.Counts(); return float64(n) })
+		obs.Set().NewGauge("daemon1_store_features", func() float64 { _, n := a.store.Counts(); return float64(n) })
 	}
 }
 

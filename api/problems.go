@@ -24,11 +24,15 @@ var (
 	ProblemMediaType        = &server.Problem{Type: "/problems/unsupported-media-type", Title: "Unsupported Media Type", Kind: "unsupported_media_type"}
 	ProblemUnauthorized     = &server.Problem{Type: "/problems/unauthorized", Title: "Unauthorized", Kind: "unauthorized"}
 	ProblemTooLarge         = server.ProblemTooLarge
+	ProblemNoSpace          = &server.Problem{Type: "/problems/insufficient-storage", Title: "Insufficient Storage", Kind: "insufficient_storage"}
+	ProblemReadOnly         = &server.Problem{Type: "/problems/read-only", Title: "Service Unavailable", Kind: "read_only"}
+	ProblemUnavailable      = server.ProblemOverloaded
 )
 
 // apiKinds are the error kinds above that the engine does not know.
 var apiKinds = []string{"invalid_parameter", "invalid_body", "invalid_geometry", "conflict",
-	"precondition_failed", "not_acceptable", "unsupported_media_type", "unauthorized"}
+	"precondition_failed", "not_acceptable", "unsupported_media_type", "unauthorized",
+	"insufficient_storage", "read_only"}
 
 func badParam(ctx *fasthttp.RequestCtx, format string, args ...any) {
 	server.WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemInvalidParameter, fmt.Sprintf(format, args...))
@@ -82,8 +86,36 @@ func writeError(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, err er
 		server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
 			fmt.Sprintf("collection %q already has a feature %q: PUT /collections/%s/items/{id} replaces one", c.Name(), id, c.Name()))
 	default:
-		inputProblem(ctx, err)
+		if !storeFailure(ctx, err) {
+			inputProblem(ctx, err)
+		}
 	}
+}
+
+// storeFailure answers a write the store could not make durable: 507 for
+// a full disk, 503 with Retry-After for a read-only or closing store or a
+// write the file kept refusing. It reports false, having written nothing,
+// for any other error.
+func storeFailure(ctx *fasthttp.RequestCtx, err error) bool {
+	switch {
+	case errors.Is(err, store.ErrNoSpace):
+		server.WriteProblem(ctx, fasthttp.StatusInsufficientStorage, ProblemNoSpace,
+			"the disk holding the append-only file is full: the write was not made; free space and retry")
+	case errors.Is(err, store.ErrReadOnly):
+		ctx.Response.Header.Set("Retry-After", "60")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemReadOnly,
+			"the store is read-only until daemon1 is restarted ("+err.Error()+"); reads still work")
+	case errors.Is(err, store.ErrClosed):
+		ctx.Response.Header.Set("Retry-After", "1")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable, "daemon1 is shutting down; retry elsewhere or later")
+	case errors.Is(err, store.ErrWriteFailed):
+		ctx.Response.Header.Set("Retry-After", "1")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"the write could not be made durable in time ("+err.Error()+"); it was not made: retry")
+	default:
+		return false
+	}
+	return true
 }
 
 // paramError is a bad query parameter or body member; its text is the

@@ -2,8 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/tidwall/btree"
@@ -23,9 +21,10 @@ var (
 //
 // Locking: mu guards the trees and the metadata; readers hold it shared,
 // in chunks (see ascend), so a waiting writer is never stuck behind a long
-// scan. wmu serialises writers, which validate and prepare a change before
-// taking mu, and hold mu exclusively only to apply it: microseconds for one
-// feature, one chunk of a bulk insert at a time.
+// scan. Every write goes through the store's committer goroutine (see
+// commit.go), which validates it, logs it, and applies it after the log
+// says it is durable, holding mu exclusively only to apply: microseconds
+// for one feature, one chunk of a bulk insert at a time.
 //
 // A bulk insert is seen whole or not at all without copying the trees: its
 // features carry versions above visible until the last is in, and readers
@@ -35,10 +34,11 @@ var (
 // 5 KB per write, for good.)
 type Collection struct {
 	name string
+	s    *Store
 
-	wmu     sync.Mutex
-	version uint64 // the last version given to a write; under wmu
-	dropped bool   // under wmu: writes to a dropped collection fail
+	// Only the committer touches these.
+	version uint64 // the last version given to a write
+	dropped bool
 
 	mu          sync.RWMutex
 	title, desc string
@@ -52,8 +52,8 @@ type Collection struct {
 // the readers' lock.
 const bulkChunk = 512
 
-func newCollection(name, title, desc string) *Collection {
-	return &Collection{name: name, title: title, desc: desc,
+func newCollection(s *Store, name, title, desc string) *Collection {
+	return &Collection{s: s, name: name, title: title, desc: desc,
 		ids: new(btree.Map[string, *Feature]), tree: new(spatialIndex)}
 }
 
@@ -65,6 +65,13 @@ func (c *Collection) Meta() (title, desc string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.title, c.desc
+}
+
+// setMeta applies a durable change of title and description.
+func (c *Collection) setMeta(title, desc string) {
+	c.mu.Lock()
+	c.title, c.desc = title, desc
+	c.mu.Unlock()
 }
 
 // Len returns the number of features.
@@ -105,93 +112,85 @@ type Match func(cur *Feature) bool
 
 // Create stores a new feature; an Input without an id gets one. It answers
 // ErrExists when the id is taken.
-func (c *Collection) Create(in *Input) (*Feature, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.dropped {
-		return nil, ErrNoCollection
-	}
-	if in.ID == "" {
-		in.ID = c.freeID()
-	} else if _, ok := c.ids.Get(in.ID); ok {
-		return nil, ErrExists
-	}
-	f := in.feature(c.nextVersion())
-	c.mu.Lock()
-	c.set(nil, f)
-	c.mu.Unlock()
-	return f, nil
+func (c *Collection) Create(in *Input) (f *Feature, err error) {
+	err = c.s.do(func(b *batch) error {
+		if !b.live(c) {
+			return ErrNoCollection
+		}
+		if in.ID == "" {
+			in.ID = b.freeID(c)
+		} else if _, ok := b.get(c, in.ID); ok {
+			return ErrExists
+		}
+		f = in.feature(c.nextVersion())
+		b.put(c, nil, f)
+		return nil
+	})
+	return f, err
 }
 
 // Put creates or replaces the feature in.ID if match allows; created says
 // which.
 func (c *Collection) Put(in *Input, match Match) (f *Feature, created bool, err error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.dropped {
-		return nil, false, ErrNoCollection
-	}
-	cur, _ := c.ids.Get(in.ID)
-	if match != nil && !match(cur) {
-		return nil, false, ErrPrecondition
-	}
-	f = in.feature(c.nextVersion())
-	c.mu.Lock()
-	c.set(cur, f)
-	c.mu.Unlock()
-	return f, cur == nil, nil
+	err = c.s.do(func(b *batch) error {
+		if !b.live(c) {
+			return ErrNoCollection
+		}
+		cur, _ := b.get(c, in.ID)
+		if match != nil && !match(cur) {
+			return ErrPrecondition
+		}
+		f, created = in.feature(c.nextVersion()), cur == nil
+		b.put(c, cur, f)
+		return nil
+	})
+	return f, created, err
 }
 
 // Update replaces the existing feature id with what change makes of it (a
-// merge patch), if match allows. change runs under the writers' lock, so no
-// other write comes between reading the feature and replacing it; its error
-// is returned as is.
-func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*Input, error)) (*Feature, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.dropped {
-		return nil, ErrNoCollection
-	}
-	cur, ok := c.ids.Get(id)
-	if match != nil && !match(cur) {
-		return nil, ErrPrecondition
-	}
-	if !ok {
-		return nil, ErrNoFeature
-	}
-	in, err := change(cur)
-	if err != nil {
-		return nil, err
-	}
-	in.ID, in.Numeric = cur.ID(), cur.numeric
-	f := in.feature(c.nextVersion())
-	c.mu.Lock()
-	c.set(cur, f)
-	c.mu.Unlock()
-	return f, nil
+// merge patch), if match allows. change runs in the committer, so no other
+// write comes between reading the feature and replacing it; its error is
+// returned as is.
+func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*Input, error)) (f *Feature, err error) {
+	err = c.s.do(func(b *batch) error {
+		if !b.live(c) {
+			return ErrNoCollection
+		}
+		cur, ok := b.get(c, id)
+		if match != nil && !match(cur) {
+			return ErrPrecondition
+		}
+		if !ok {
+			return ErrNoFeature
+		}
+		in, err := change(cur)
+		if err != nil {
+			return err
+		}
+		in.ID, in.Numeric = cur.ID(), cur.numeric
+		f = in.feature(c.nextVersion())
+		b.put(c, cur, f)
+		return nil
+	})
+	return f, err
 }
 
 // Delete removes the feature id if match allows.
 func (c *Collection) Delete(id string, match Match) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.dropped {
-		return ErrNoCollection
-	}
-	cur, ok := c.ids.Get(id)
-	if match != nil && !match(cur) {
-		return ErrPrecondition
-	}
-	if !ok {
-		return ErrNoFeature
-	}
-	c.mu.Lock()
-	c.ids.Delete(id)
-	min, max := box(cur.geom.Rect())
-	c.tree.Delete(min, max, cur)
-	c.visible = c.nextVersion()
-	c.mu.Unlock()
-	return nil
+	return c.s.do(func(b *batch) error {
+		if !b.live(c) {
+			return ErrNoCollection
+		}
+		cur, ok := b.get(c, id)
+		if match != nil && !match(cur) {
+			return ErrPrecondition
+		}
+		if !ok {
+			return ErrNoFeature
+		}
+		b.delete(c, cur, c.nextVersion())
+		return nil
+	})
 }
 
 // InsertAll creates every feature of ins, or none: an id that exists
@@ -200,46 +199,79 @@ func (c *Collection) Delete(id string, match Match) error {
 // an id get one. Readers see either none of the batch or all of it; they
 // wait for the lock only while a chunk of it goes in.
 func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.dropped {
-		return -1, ErrNoCollection
-	}
-	seen := make(map[string]int, len(ins))
-	for i, in := range ins {
-		if in.ID == "" {
-			continue
+	bad = -1
+	err = c.s.do(func(b *batch) error {
+		if !b.live(c) {
+			return ErrNoCollection
 		}
-		if _, ok := c.ids.Get(in.ID); ok {
-			return i, ErrExists
-		}
-		if _, ok := seen[in.ID]; ok {
-			return i, ErrDuplicateID
-		}
-		seen[in.ID] = i
-	}
-	before := c.version // readers see nothing newer until the end
-	for i := 0; i < len(ins); i += bulkChunk {
-		chunk := ins[i:min(i+bulkChunk, len(ins))]
-		fs := make([]*Feature, len(chunk))
-		for j, in := range chunk {
+		seen := make(map[string]int, len(ins))
+		for i, in := range ins {
 			if in.ID == "" {
-				in.ID = c.freeID()
+				continue
 			}
-			fs[j] = in.feature(c.nextVersion())
+			if _, ok := b.get(c, in.ID); ok {
+				bad = i
+				return ErrExists
+			}
+			if _, ok := seen[in.ID]; ok {
+				bad = i
+				return ErrDuplicateID
+			}
+			seen[in.ID] = i
 		}
+		fs := make([]*Feature, len(ins))
+		for i, in := range ins {
+			if in.ID == "" {
+				in.ID = b.freeIDExcept(c, seen)
+				seen[in.ID] = i
+			}
+			fs[i] = in.feature(c.nextVersion())
+		}
+		b.insertAll(c, fs)
+		return nil
+	})
+	return bad, err
+}
+
+// insert applies a durable bulk insert: chunk by chunk, hidden until whole.
+func (c *Collection) insert(fs []*Feature) {
+	c.mu.Lock()
+	before := c.visible // readers see nothing newer until the end
+	c.mu.Unlock()
+	for i := 0; i < len(fs); i += bulkChunk {
+		chunk := fs[i:min(i+bulkChunk, len(fs))]
 		c.mu.Lock()
-		for _, f := range fs {
-			c.set(nil, f)
+		for _, f := range chunk {
+			old, _ := c.ids.Get(f.ID())
+			c.set(old, f)
 		}
-		c.pending += len(fs)
+		c.pending += len(chunk)
 		c.visible = before // set moved it on; the batch stays hidden
 		c.mu.Unlock()
 	}
 	c.mu.Lock()
-	c.visible, c.pending = c.version, 0
+	c.visible, c.pending = before, 0
+	for _, f := range fs {
+		c.visible = max(c.visible, f.version)
+	}
 	c.mu.Unlock()
-	return -1, nil
+}
+
+// remove applies a durable delete.
+func (c *Collection) remove(f *Feature, version uint64) {
+	c.mu.Lock()
+	c.ids.Delete(f.ID())
+	lo, hi := box(f.geom.Rect())
+	c.tree.Delete(lo, hi, f)
+	c.visible = max(c.visible, version)
+	c.mu.Unlock()
+}
+
+// replace applies a durable put of f over old (nil: none).
+func (c *Collection) replace(old, f *Feature) {
+	c.mu.Lock()
+	c.set(old, f)
+	c.mu.Unlock()
 }
 
 // set replaces old (nil: none) with f in the trees and makes f visible
@@ -258,20 +290,6 @@ func (c *Collection) set(old, f *Feature) {
 func (c *Collection) nextVersion() uint64 {
 	c.version++
 	return c.version
-}
-
-// freeID makes an id for a feature sent without one: the collection's next
-// version in hex, with a suffix in the unlikely case a client took it.
-// Call it under wmu.
-func (c *Collection) freeID() string {
-	base := "f" + strconv.FormatUint(c.version+1, 16)
-	id := base
-	for i := 1; ; i++ {
-		if _, taken := c.ids.Get(id); !taken {
-			return id
-		}
-		id = fmt.Sprintf("%s-%d", base, i)
-	}
 }
 
 // GetBytes is Get for an id in a request buffer.

@@ -106,8 +106,11 @@ func TestInsertAllIsAllOrNothing(t *testing.T) {
 
 func TestDroppedCollectionRefusesWrites(t *testing.T) {
 	s, c := newTestCollection(t)
-	if !s.Drop("c") || s.Drop("c") {
-		t.Fatal("drop")
+	if found, err := s.Drop("c"); !found || err != nil {
+		t.Fatalf("drop: %v %v", found, err)
+	}
+	if found, _ := s.Drop("c"); found {
+		t.Fatal("dropped twice")
 	}
 	if _, err := c.Create(point(t, "a", 0, 0)); !errors.Is(err, ErrNoCollection) {
 		t.Fatalf("write after drop: %v", err)

@@ -75,11 +75,16 @@ func (in *Input) feature(version uint64) *Feature {
 	if isPoint && isPlainPoint(geomJSON) {
 		geomJSON = nil
 	}
-	data := make([]byte, 0, len(in.ID)+len(geomJSON)+len(in.Props))
-	data = append(append(append(data, in.ID...), geomJSON...), in.Props...)
-	f := Feature{data: string(data), version: version, geom: in.Geom, numeric: in.Numeric,
-		idLen: uint16(len(in.ID)), geomEnd: uint32(len(in.ID) + len(geomJSON))}
-	if p, ok := in.Geom.(*geojson.Point); ok {
+	return newFeature(in.ID, in.Numeric, in.Geom, geomJSON, in.Props, version)
+}
+
+// newFeature lays a feature out; geomJSON is nil for a plain 2D point.
+func newFeature(id string, numeric bool, geom geojson.Object, geomJSON, props []byte, version uint64) *Feature {
+	data := make([]byte, 0, len(id)+len(geomJSON)+len(props))
+	data = append(append(append(data, id...), geomJSON...), props...)
+	f := Feature{data: string(data), version: version, geom: geom, numeric: numeric,
+		idLen: uint16(len(id)), geomEnd: uint32(len(id) + len(geomJSON))}
+	if p, ok := geom.(*geojson.Point); ok {
 		// A point lives beside its feature: a search that measures many
 		// points misses the cache once per point, not twice.
 		pf := &pointFeature{Feature: f, pt: *p}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // MaxNameBytes bounds a collection name.
@@ -12,12 +14,47 @@ const MaxNameBytes = 64
 
 // Store is the set of collections.
 type Store struct {
+	opts Options
+
 	mu   sync.RWMutex
 	cols map[string]*Collection
+
+	intents     chan *intent
+	closed      chan struct{}
+	stopped     chan struct{}
+	closeOnce   sync.Once
+	readOnly    atomic.Pointer[string]
+	rewriting   *rewrite // under the committer
+	rewriteDone chan *rewrite
+	rewriteBase int64 // the file's size after the last rewrite (or replay)
+	nextRewrite time.Time
+	stats       Stats
+
+	lateMu    sync.Mutex // AckBeforeDurable only
+	late      []byte
+	lateTimer *time.Timer
 }
 
-// New makes an empty Store.
-func New() *Store { return &Store{cols: map[string]*Collection{}} }
+// New makes an empty Store that keeps its writes in memory only.
+func New() *Store {
+	s := newStore(Options{})
+	go s.commit()
+	return s
+}
+
+// newStore makes a Store whose committer is not started yet.
+func newStore(o Options) *Store {
+	return &Store{opts: o.withDefaults(), cols: map[string]*Collection{},
+		intents: make(chan *intent, maxBatch), closed: make(chan struct{}), stopped: make(chan struct{}),
+		rewriteDone: make(chan *rewrite, 1)}
+}
+
+// Close stops the committer: writes waiting or coming get ErrClosed. It
+// does not close the log (see Durable.Close).
+func (s *Store) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	<-s.stopped
+}
 
 // CheckName checks a collection name: 1–MaxNameBytes letters, digits, '_',
 // '-' or '.', not starting with '.' (names appear in paths and file names).
@@ -61,39 +98,54 @@ func (s *Store) Create(name, title, desc string) (c *Collection, created bool, e
 	if err := CheckName(name); err != nil {
 		return nil, false, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c = s.cols[name]; c != nil {
-		c.mu.Lock()
-		if title != "" {
-			c.title = title
+	err = s.do(func(b *batch) error {
+		if c = b.collection(name); c != nil {
+			t, d := c.Meta()
+			if title == "" {
+				title = t
+			}
+			if desc == "" {
+				desc = d
+			}
+			b.create(c, title, desc, false)
+			return nil
 		}
-		if desc != "" {
-			c.desc = desc
-		}
-		c.mu.Unlock()
-		return c, false, nil
-	}
-	c = newCollection(name, title, desc)
-	s.cols[name] = c
-	return c, true, nil
+		c, created = newCollection(s, name, title, desc), true
+		b.create(c, title, desc, true)
+		return nil
+	})
+	return c, created, err
 }
 
 // Drop removes the collection name with its features; it reports whether
 // there was one.
-func (s *Store) Drop(name string) bool {
+func (s *Store) Drop(name string) (bool, error) {
+	found := false
+	err := s.do(func(b *batch) error {
+		c := b.collection(name)
+		if c == nil {
+			return nil
+		}
+		found = true
+		b.drop(c)
+		return nil
+	})
+	return found, err
+}
+
+// add and remove apply a durable create and drop.
+func (s *Store) add(c *Collection) {
 	s.mu.Lock()
-	c, ok := s.cols[name]
-	delete(s.cols, name)
+	s.cols[c.name] = c
 	s.mu.Unlock()
-	if ok {
-		// After the map: a long bulk insert holding wmu must not hold up
-		// every lookup of the store.
-		c.wmu.Lock()
-		c.dropped = true
-		c.wmu.Unlock()
+}
+
+func (s *Store) remove(c *Collection) {
+	s.mu.Lock()
+	if s.cols[c.name] == c {
+		delete(s.cols, c.name)
 	}
-	return ok
+	s.mu.Unlock()
 }
 
 // Collections returns every collection, by name.
@@ -108,8 +160,8 @@ func (s *Store) Collections() []*Collection {
 	return cs
 }
 
-// Stats counts the collections and features, for the metrics.
-func (s *Store) Stats() (collections, features int) {
+// Counts counts the collections and features, for the metrics.
+func (s *Store) Counts() (collections, features int) {
 	for _, c := range s.Collections() {
 		collections++
 		features += c.Len()

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/geometryos/daemon1/store/aof"
+)
+
+// Every write is an intent run by one goroutine, the committer: it takes
+// all the intents waiting, checks each against the store as it will be
+// once the earlier ones are applied (a batch keeps what they changed),
+// writes the records of those that pass with one write and one fsync, and
+// only then applies them and answers their callers. So a write is visible
+// and acknowledged only once it is durable; a batch that cannot be written
+// changes nothing; and the writes of one collection are group-committed
+// like any others. Reads never wait for the committer.
+
+// intent is one write waiting for the committer.
+type intent struct {
+	run  func(b *batch) error // checks and stages the write; its error is the caller's answer
+	done chan error
+}
+
+// maxBatch bounds the intents of one batch.
+const maxBatch = 4096
+
+// batch is what the committer stages between two writes to the file.
+type batch struct {
+	s       *Store
+	buf     []byte   // the records
+	applies []func() // in order, once durable
+	staged  []*intent
+	cols    map[string]*Collection              // collections created (or nil: dropped) in this batch
+	feats   map[*Collection]map[string]*Feature // features put (or nil: deleted) in this batch
+}
+
+func (b *batch) reset() {
+	clear(b.cols)
+	clear(b.feats)
+	clear(b.applies)
+	clear(b.staged)
+	b.buf, b.applies, b.staged = b.buf[:0], b.applies[:0], b.staged[:0]
+}
+
+// collection is the collection name as the batch leaves it, or nil.
+func (b *batch) collection(name string) *Collection {
+	if c, ok := b.cols[name]; ok {
+		return c
+	}
+	return b.s.Collection(name)
+}
+
+// live reports whether c still exists as the batch leaves it.
+func (b *batch) live(c *Collection) bool { return !c.dropped && b.collection(c.name) == c }
+
+// get is the feature id of c as the batch leaves it.
+func (b *batch) get(c *Collection, id string) (*Feature, bool) {
+	if fs, ok := b.feats[c]; ok {
+		if f, ok := fs[id]; ok {
+			return f, f != nil
+		}
+	}
+	return c.Get(id)
+}
+
+func (b *batch) stage(c *Collection, id string, f *Feature) {
+	fs := b.feats[c]
+	if fs == nil {
+		fs = map[string]*Feature{}
+		b.feats[c] = fs
+	}
+	fs[id] = f
+}
+
+// put stages f over old (nil: none).
+func (b *batch) put(c *Collection, old, f *Feature) {
+	var start int
+	b.buf, start = aof.Begin(b.buf, opPut)
+	b.buf = appendString(b.buf, c.name)
+	b.buf = aof.Finish(appendFeature(b.buf, f), start)
+	b.stage(c, f.ID(), f)
+	b.applies = append(b.applies, func() { c.replace(old, f) })
+}
+
+// delete stages the removal of f, the write's version being version.
+func (b *batch) delete(c *Collection, f *Feature, version uint64) {
+	var start int
+	b.buf, start = aof.Begin(b.buf, opDelete)
+	b.buf = appendString(b.buf, c.name)
+	b.buf = appendUvarint(b.buf, version)
+	b.buf = aof.Finish(appendString(b.buf, f.ID()), start)
+	b.stage(c, f.ID(), nil)
+	b.applies = append(b.applies, func() { c.remove(f, version) })
+}
+
+// insertAll stages a bulk insert of new features.
+func (b *batch) insertAll(c *Collection, fs []*Feature) {
+	var start int
+	b.buf, start = aof.Begin(b.buf, opBulk)
+	b.buf = appendString(b.buf, c.name)
+	b.buf = appendUvarint(b.buf, uint64(len(fs)))
+	for _, f := range fs {
+		b.buf = appendFeature(b.buf, f)
+		b.stage(c, f.ID(), f)
+	}
+	b.buf = aof.Finish(b.buf, start)
+	b.applies = append(b.applies, func() { c.insert(fs) })
+}
+
+// create stages a new collection, or new metadata for c.
+func (b *batch) create(c *Collection, title, desc string, fresh bool) {
+	var start int
+	b.buf, start = aof.Begin(b.buf, opCreate)
+	b.buf = appendString(b.buf, c.name)
+	b.buf = appendString(b.buf, title)
+	b.buf = appendString(b.buf, desc)
+	b.buf = aof.Finish(appendUvarint(b.buf, c.version), start)
+	if fresh {
+		b.cols[c.name] = c
+		b.applies = append(b.applies, func() { b.s.add(c) })
+		return
+	}
+	b.applies = append(b.applies, func() { c.setMeta(title, desc) })
+}
+
+// drop stages the removal of c.
+func (b *batch) drop(c *Collection) {
+	var start int
+	b.buf, start = aof.Begin(b.buf, opDrop)
+	b.buf = aof.Finish(appendString(b.buf, c.name), start)
+	b.cols[c.name] = nil
+	c.dropped = true
+	b.applies = append(b.applies, func() { b.s.remove(c) })
+}
+
+// freeID makes an id for a feature sent without one: the collection's next
+// version in hex, with a suffix in the unlikely case a client took it.
+func (b *batch) freeID(c *Collection) string { return b.freeIDExcept(c, nil) }
+
+// freeIDExcept is freeID also avoiding the ids of taken.
+func (b *batch) freeIDExcept(c *Collection, taken map[string]int) string {
+	base := "f" + strconv.FormatUint(c.version+1, 16)
+	id := base
+	for i := 1; ; i++ {
+		_, inBatch := taken[id]
+		if _, exists := b.get(c, id); !exists && !inBatch {
+			return id
+		}
+		id = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// do hands a write to the committer and waits for its answer.
+func (s *Store) do(run func(b *batch) error) error {
+	if reason := s.ReadOnly(); reason != "" {
+		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
+	}
+	in := &intent{run: run, done: make(chan error, 1)}
+	select {
+	case s.intents <- in:
+	case <-s.closed:
+		return ErrClosed
+	}
+	return <-in.done
+}
+
+// commit is the committer's loop.
+func (s *Store) commit() {
+	defer close(s.stopped)
+	b := &batch{s: s, cols: map[string]*Collection{}, feats: map[*Collection]map[string]*Feature{}}
+	var tick <-chan time.Time
+	if s.opts.Log != nil && s.opts.Fsync == FsyncEverySecond {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case in := <-s.intents:
+			b.reset()
+			b.take(in)
+			for len(b.staged) < maxBatch {
+				select {
+				case in := <-s.intents:
+					b.take(in)
+					continue
+				default:
+				}
+				break
+			}
+			s.flush(b)
+		case <-tick:
+			s.syncEverySecond()
+		case r := <-s.rewriteDone:
+			s.finishRewrite(r)
+		case <-s.closed:
+			s.drainClosed()
+			return
+		}
+	}
+}
+
+// take runs an intent against the batch: a refused one is answered now.
+func (b *batch) take(in *intent) {
+	mark := len(b.applies)
+	if err := in.run(b); err != nil {
+		if len(b.applies) != mark {
+			panic("BUG: a write staged changes and then failed")
+		}
+		in.done <- err
+		return
+	}
+	b.staged = append(b.staged, in)
+}
+
+// flush makes the batch durable, applies it and answers its callers.
+func (s *Store) flush(b *batch) {
+	if len(b.staged) == 0 {
+		return
+	}
+	if err := s.write(b.buf); err != nil {
+		s.forget(b)
+		for _, in := range b.staged {
+			in.done <- err
+		}
+		return
+	}
+	for _, apply := range b.applies {
+		apply()
+	}
+	for _, in := range b.staged {
+		in.done <- nil
+	}
+	s.maybeRewrite()
+}
+
+// forget undoes what staging did outside the batch (dropped marks).
+func (b *batch) forgetDrops() {
+	for name, c := range b.cols {
+		if c == nil {
+			if old := b.s.Collection(name); old != nil {
+				old.dropped = false
+			}
+		}
+	}
+}
+
+func (s *Store) forget(b *batch) { b.forgetDrops() }
+
+// drainClosed answers every write still waiting once the store is closed.
+func (s *Store) drainClosed() {
+	for {
+		select {
+		case in := <-s.intents:
+			in.done <- ErrClosed
+		default:
+			return
+		}
+	}
+}

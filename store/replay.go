@@ -1,0 +1,162 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/geometryos/daemon1/store/aof"
+)
+
+// ReplayReport says what start-up found in the append-only file.
+type ReplayReport struct {
+	Records, Features int64
+	Took              time.Duration
+	Kept              int64  // bytes of sound records (and header) kept
+	TornBytes         int64  // bytes of a torn tail cut off
+	MovedTo           string // with repair: where the damaged rest went
+	MovedBytes        int64
+}
+
+func (r ReplayReport) String() string {
+	s := fmt.Sprintf("replayed %d records (%d features) in %s", r.Records, r.Features, r.Took.Round(time.Millisecond))
+	if r.Took > 0 {
+		s += fmt.Sprintf(", %.0f features/s", float64(r.Features)/r.Took.Seconds())
+	}
+	if r.TornBytes > 0 {
+		s += fmt.Sprintf("; cut a torn tail of %d bytes at offset %d", r.TornBytes, r.Kept)
+	}
+	if r.MovedTo != "" {
+		s += fmt.Sprintf("; REPAIRED: moved %d bytes from offset %d to %s", r.MovedBytes, r.Kept, r.MovedTo)
+	}
+	return s
+}
+
+// replayFile applies path's records to s, which serves nothing yet.
+func (s *Store) replayFile(path string, repair bool) (ReplayReport, error) {
+	var rep ReplayReport
+	start := time.Now()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return rep, nil
+	}
+	if err != nil {
+		return rep, fmt.Errorf("cannot read the append-only file: %w", err)
+	}
+	err = aof.Scan(data, func(op aof.Op, payload []byte, offset int64) error {
+		n, err := s.apply(op, payload)
+		if err != nil {
+			return fmt.Errorf("%s: the record at offset %d does not apply: %w", path, offset, err)
+		}
+		rep.Records++
+		rep.Features += int64(n)
+		return nil
+	})
+	rep.Kept = int64(len(data))
+	var dmg *aof.Damage
+	switch {
+	case errors.As(err, &dmg) && dmg.Torn:
+		rep.Kept, rep.TornBytes = dmg.Offset, dmg.Size
+	case errors.As(err, &dmg) && repair:
+		rep.Kept, rep.MovedBytes = dmg.Offset, dmg.Size
+		rep.MovedTo = path + ".damaged-" + strconv.FormatInt(time.Now().Unix(), 10)
+		if err := writeAside(rep.MovedTo, data[dmg.Offset:]); err != nil {
+			return rep, err
+		}
+	case errors.As(err, &dmg):
+		return rep, fmt.Errorf("%s has a bad record at offset %d with sound records after it (%d bytes from there to the end): "+
+			"refusing to start. Start once with -aof-repair to keep the %d bytes before it and move the rest aside (nothing is deleted)",
+			path, dmg.Offset, dmg.Size, dmg.Offset)
+	case err != nil:
+		return rep, err
+	}
+	rep.Took = time.Since(start)
+	s.stats.ReplayNanos.Store(int64(rep.Took))
+	s.stats.ReplayRecords.Store(rep.Records)
+	return rep, nil
+}
+
+// writeAside keeps the damaged part of a file, durably, before the file is
+// cut.
+func writeAside(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot move the damaged records aside: %w", err)
+	}
+	if _, err = f.Write(b); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("cannot move the damaged records aside to %s: %w", path, err)
+	}
+	return nil
+}
+
+// apply replays one record and returns how many features it carried.
+func (s *Store) apply(op aof.Op, payload []byte) (int, error) {
+	r := reader{b: payload}
+	name := string(r.str())
+	c := s.Collection(name)
+	if op != opCreate && r.err == nil && c == nil {
+		return 0, fmt.Errorf("collection %q does not exist", name)
+	}
+	switch op {
+	case opCreate:
+		title, desc, version := string(r.str()), string(r.str()), r.uvarint()
+		if r.err != nil {
+			return 0, r.err
+		}
+		if c == nil {
+			c = newCollection(s, name, title, desc)
+			s.add(c)
+		} else {
+			c.setMeta(title, desc)
+		}
+		c.version = max(c.version, version)
+		return 0, nil
+	case opDrop:
+		s.remove(c)
+		return 0, r.err
+	case opPut:
+		f, err := r.feature()
+		if err != nil {
+			return 0, err
+		}
+		old, _ := c.ids.Get(f.ID())
+		c.replace(old, f)
+		c.version = max(c.version, f.version)
+		return 1, nil
+	case opDelete:
+		version, id := r.uvarint(), string(r.str())
+		if r.err != nil {
+			return 0, r.err
+		}
+		if f, ok := c.ids.Get(id); ok {
+			c.remove(f, version)
+		}
+		c.version = max(c.version, version)
+		return 0, nil
+	case opBulk:
+		n := r.uvarint()
+		if r.err != nil || n > uint64(len(payload)) {
+			return 0, errShort
+		}
+		fs := make([]*Feature, n)
+		for i := range fs {
+			f, err := r.feature()
+			if err != nil {
+				return 0, err
+			}
+			fs[i] = f
+			c.version = max(c.version, f.version)
+		}
+		c.insert(fs)
+		return len(fs), nil
+	}
+	return 0, fmt.Errorf("unknown operation %d", op)
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"time"
+
+	"github.com/geometryos/daemon1/store/aof"
+)
+
+// rewrite is a compaction in progress.
+type rewrite struct {
+	rw      *aof.Rewriter
+	tail    []byte // records appended to the live file since the snapshot
+	err     error
+	started time.Time
+	from    int64 // the live file's size when it started
+}
+
+// snapshot is a collection as it was when a compaction started.
+type snapshot struct {
+	name, title, desc string
+	version           uint64
+	features          []*Feature
+}
+
+// maybeRewrite starts a compaction when the file has grown past the ratio
+// of its last compacted size (and the minimum). It runs in the committer,
+// between batches.
+func (s *Store) maybeRewrite() {
+	w := s.opts.Log
+	if w == nil || s.rewriting != nil || s.opts.AckBeforeDurable || s.ReadOnly() != "" || time.Now().Before(s.nextRewrite) {
+		return
+	}
+	size := w.Size()
+	if size < s.opts.RewriteMinSize || float64(size) < s.opts.RewriteRatio*float64(s.rewriteBase) {
+		return
+	}
+	s.startRewrite()
+}
+
+// startRewrite takes a consistent view of the store (the committer is the
+// only writer, and it is here) and writes it to a new file in the
+// background; what is appended meanwhile is kept to go after it.
+func (s *Store) startRewrite() {
+	var snaps []snapshot
+	for _, c := range s.Collections() {
+		title, desc := c.Meta()
+		snap := snapshot{name: c.name, title: title, desc: desc, version: c.version,
+			features: make([]*Feature, 0, c.ids.Len())}
+		c.ids.Scan(func(_ string, f *Feature) bool {
+			snap.features = append(snap.features, f)
+			return true
+		})
+		snaps = append(snaps, snap)
+	}
+	rw, err := aof.NewRewriter(s.opts.Log.Path())
+	if err != nil {
+		s.rewriteFailed(err)
+		return
+	}
+	r := &rewrite{rw: rw, started: time.Now(), from: s.opts.Log.Size()}
+	s.rewriting = r
+	go func() {
+		r.err = writeSnapshots(rw, snaps)
+		s.rewriteDone <- r
+	}()
+}
+
+// writeSnapshots writes each collection as a create and bulk inserts.
+func writeSnapshots(rw *aof.Rewriter, snaps []snapshot) error {
+	const perRecord = 1024
+	var buf []byte
+	for _, sn := range snaps {
+		var start int
+		buf, start = aof.Begin(buf, opCreate)
+		buf = appendString(buf, sn.name)
+		buf = appendString(buf, sn.title)
+		buf = appendString(buf, sn.desc)
+		buf = aof.Finish(appendUvarint(buf, sn.version), start)
+		for i := 0; i < len(sn.features); i += perRecord {
+			chunk := sn.features[i:min(i+perRecord, len(sn.features))]
+			buf, start = aof.Begin(buf, opBulk)
+			buf = appendString(buf, sn.name)
+			buf = appendUvarint(buf, uint64(len(chunk)))
+			for _, f := range chunk {
+				buf = appendFeature(buf, f)
+			}
+			buf = aof.Finish(buf, start)
+			if len(buf) > 1<<20 {
+				if err := rw.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+	}
+	if err := rw.Write(buf); err != nil {
+		return err
+	}
+	return rw.Sync()
+}
+
+// finishRewrite appends what came meanwhile and swaps the new file in; in
+// the committer, so nothing is appended while it does.
+func (s *Store) finishRewrite(r *rewrite) {
+	s.rewriting = nil
+	if r.err == nil {
+		r.err = r.rw.Write(r.tail)
+	}
+	if r.err != nil {
+		r.rw.Abort()
+		s.rewriteFailed(r.err)
+		return
+	}
+	if err := r.rw.Commit(s.opts.Log); err != nil {
+		s.rewriteFailed(err)
+		return
+	}
+	s.stats.Rewrites.Add(1)
+	size := s.opts.Log.Size()
+	s.rewriteBase = size
+	s.stats.FileSize.Store(size)
+	s.opts.Logf("store: compacted the append-only file from %d to %d bytes in %s", r.from+int64(len(r.tail)), size,
+		time.Since(r.started).Round(time.Millisecond))
+}
+
+func (s *Store) rewriteFailed(err error) {
+	s.stats.RewriteErrors.Add(1)
+	s.nextRewrite = time.Now().Add(time.Minute)
+	s.opts.Logf("store: compacting the append-only file failed (next try in a minute): %v", err)
+}
