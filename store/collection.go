@@ -233,20 +233,31 @@ func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
 	return bad, err
 }
 
-// insert applies a durable bulk insert: chunk by chunk, hidden until whole.
+// insert applies a durable bulk insert of new features: chunk by chunk,
+// hidden until whole. The two trees of a chunk are filled at once, one by
+// another goroutine: they share nothing, and replaying a file is mostly
+// this.
 func (c *Collection) insert(fs []*Feature) {
 	c.mu.Lock()
 	before := c.visible // readers see nothing newer until the end
 	c.mu.Unlock()
+	var wg sync.WaitGroup
 	for i := 0; i < len(fs); i += bulkChunk {
 		chunk := fs[i:min(i+bulkChunk, len(fs))]
 		c.mu.Lock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, f := range chunk {
+				c.ids.Set(f.ID(), f)
+			}
+		}()
 		for _, f := range chunk {
-			old, _ := c.ids.Get(f.ID())
-			c.set(old, f)
+			lo, hi := box(f.geom.Rect())
+			c.tree.Insert(lo, hi, f)
 		}
+		wg.Wait()
 		c.pending += len(chunk)
-		c.visible = before // set moved it on; the batch stays hidden
 		c.mu.Unlock()
 	}
 	c.mu.Lock()

@@ -203,9 +203,11 @@ func (s *Store) commit() {
 }
 
 // take runs an intent against the batch: a refused one is answered now.
+// A write that panics is answered with the panic as its error (and must
+// not have staged anything): the committer serves every other write.
 func (b *batch) take(in *intent) {
 	mark := len(b.applies)
-	if err := in.run(b); err != nil {
+	if err := b.run(in); err != nil {
 		if len(b.applies) != mark {
 			panic("BUG: a write staged changes and then failed")
 		}
@@ -213,6 +215,15 @@ func (b *batch) take(in *intent) {
 		return
 	}
 	b.staged = append(b.staged, in)
+}
+
+func (b *batch) run(in *intent) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("BUG: a write panicked: %v", r)
+		}
+	}()
+	return in.run(b)
 }
 
 // flush makes the batch durable, applies it and answers its callers.

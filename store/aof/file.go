@@ -153,3 +153,16 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// File is what a Writer needs of an *os.File.
+type File = file
+
+// NewWriterOn is OpenWriter on a file the caller opened (tests inject
+// faults with it): the file holds size bytes of sound records.
+func NewWriterOn(f File, path string, size int64, r *retry.Retrier) (*Writer, error) {
+	w := &Writer{f: f, path: path, size: size, retrier: r}
+	if err := w.start(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
