@@ -15,6 +15,10 @@ type collectionBody struct {
 }
 
 func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
+	s := a.st(ctx)
+	if s == nil {
+		return
+	}
 	var body collectionBody
 	if raw := ctx.Request.Body(); len(raw) > 0 {
 		if _, ok := requireType(ctx, mtJSON); !ok {
@@ -30,7 +34,7 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 		badParam(ctx, "%v", err)
 		return
 	}
-	c, created, err := a.store.Create(string(name), body.Title, body.Description)
+	c, created, err := s.Create(string(name), body.Title, body.Description)
 	if err != nil {
 		if !storeFailure(ctx, err) {
 			server.Fail(ctx, err)
@@ -46,8 +50,12 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 }
 
 func (a *Features) dropCollection(ctx *fasthttp.RequestCtx) {
+	s := a.st(ctx)
+	if s == nil {
+		return
+	}
 	name := server.Param(ctx, "c")
-	found, err := a.store.Drop(string(name))
+	found, err := s.Drop(string(name))
 	switch {
 	case err != nil:
 		if !storeFailure(ctx, err) {

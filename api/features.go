@@ -2,6 +2,7 @@ package api
 
 import (
 	_ "embed"
+	"sync/atomic"
 	"time"
 
 	"github.com/geometryos/daemon1/codec"
@@ -12,6 +13,8 @@ import (
 
 // Options configure the OGC API handlers.
 type Options struct {
+	// Store serves the API; nil until SetStore (start-up replays the
+	// append-only file first, and the API answers 503 meanwhile).
 	Store *store.Store
 	Auth  *Auth // nil: writes need no token
 	// MaxBulk caps the features of one bulk insert (413 beyond).
@@ -30,7 +33,7 @@ const (
 
 // Features serves OGC API – Features over a store.
 type Features struct {
-	store   *store.Store
+	store   atomic.Pointer[store.Store]
 	auth    *Auth
 	maxBulk int
 	budget  time.Duration
@@ -45,7 +48,25 @@ func NewFeatures(o Options) *Features {
 	if o.BulkBudget <= 0 {
 		o.BulkBudget = DefaultBulkBudget
 	}
-	return &Features{store: o.Store, auth: o.Auth, maxBulk: o.MaxBulk, budget: o.BulkBudget}
+	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, budget: o.BulkBudget}
+	if o.Store != nil {
+		a.SetStore(o.Store)
+	}
+	return a
+}
+
+// SetStore makes s the store served, once it is ready.
+func (a *Features) SetStore(s *store.Store) { a.store.Store(s) }
+
+// st returns the store, or answers 503 while there is none yet.
+func (a *Features) st(ctx *fasthttp.RequestCtx) *store.Store {
+	s := a.store.Load()
+	if s == nil {
+		ctx.Response.Header.Set("Retry-After", "1")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"daemon1 is starting: it is replaying its append-only file; GET /readyz says when it is done")
+	}
+	return s
 }
 
 // Register adds the routes to r, and the API's error kinds and the store's
@@ -69,8 +90,19 @@ func (a *Features) Register(r *server.Router) {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)
 		}
-		obs.Set().NewGauge("daemon1_store_collections", func() float64 { n, _ := a.store.Counts(); return float64(n) })
-		obs.Set().NewGauge("daemon1_store_features", func() float64 { _, n := a.store.Counts(); return float64(n) })
+		count := func(features bool) float64 {
+			s := a.store.Load()
+			if s == nil {
+				return 0
+			}
+			cols, feats := s.Counts()
+			if features {
+				return float64(feats)
+			}
+			return float64(cols)
+		}
+		obs.Set().NewGauge("daemon1_store_collections", func() float64 { return count(false) })
+		obs.Set().NewGauge("daemon1_store_features", func() float64 { return count(true) })
 	}
 }
 
@@ -85,8 +117,12 @@ func (a *Features) write(h fasthttp.RequestHandler) fasthttp.RequestHandler {
 
 // lookup returns the collection of the path's {c}, or answers 404.
 func (a *Features) lookup(ctx *fasthttp.RequestCtx) *store.Collection {
+	s := a.st(ctx)
+	if s == nil {
+		return nil
+	}
 	name := server.Param(ctx, "c")
-	c := a.store.CollectionBytes(name)
+	c := s.CollectionBytes(name)
 	if c == nil {
 		noCollection(ctx, name)
 	}
@@ -194,12 +230,13 @@ func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) [
 }
 
 func (a *Features) collections(ctx *fasthttp.RequestCtx) {
-	if !acceptable(ctx, mtJSON) {
+	s := a.st(ctx)
+	if s == nil || !acceptable(ctx, mtJSON) {
 		return
 	}
 	respond(ctx, fasthttp.StatusOK, mtJSON, func(b []byte) []byte {
 		b = append(b, `{"collections":[`...)
-		for i, c := range a.store.Collections() {
+		for i, c := range s.Collections() {
 			if i > 0 {
 				b = append(b, ',')
 			}

@@ -8,11 +8,17 @@ import (
 )
 
 // Health answers GET /healthz (200 while the process serves) and GET /readyz
-// (200 once start-up is done, 503 while starting or draining).
+// (200 once start-up is done; 503 while starting, draining, or while a
+// check set with SetCheck fails, e.g. a store turned read-only).
 type Health struct {
 	ready    atomic.Bool
 	draining func() bool
+	check    atomic.Pointer[func() string]
 }
+
+// SetCheck adds a condition that makes /readyz answer 503 while it
+// returns a reason (e.g. the store turned read-only).
+func (h *Health) SetCheck(f func() string) { h.check.Store(&f) }
 
 // NewHealth makes a Health that reports not-ready until SetReady(true), and
 // not-ready again whenever draining returns true.
@@ -54,6 +60,13 @@ func (h *Health) readyz(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.SetBytesV("Retry-After", one)
 		ctx.Response.SetBodyRaw(startingBody)
 	default:
+		if f := h.check.Load(); f != nil {
+			if reason := (*f)(); reason != "" {
+				ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+				ctx.Response.SetBodyString(reason + "\n")
+				return
+			}
+		}
 		ctx.Response.SetBodyRaw(okBody)
 	}
 }

@@ -33,4 +33,11 @@ func TestHealth(t *testing.T) {
 	draining.Store(true)
 	check("/readyz", 503, "draining\n")
 	check("/healthz", 200, "ok\n") // alive while draining
+	draining.Store(false)
+	var reason atomic.Value
+	reason.Store("")
+	h.SetCheck(func() string { return reason.Load().(string) })
+	check("/readyz", 200, "ok\n")
+	reason.Store("read-only: fsync failed")
+	check("/readyz", 503, "read-only: fsync failed\n")
 }

@@ -52,6 +52,8 @@ type Options struct {
 	RewriteMinSize int64
 	// Logf reports compactions and failures.
 	Logf func(format string, args ...any)
+	// OnSync, if set, observes how long each fsync took (seconds).
+	OnSync func(seconds float64)
 	// AckBeforeDurable acknowledges writes before they are written, and
 	// writes them only every 250 ms: a test-only switch, the negative
 	// control that proves the crash test can fail.
@@ -154,8 +156,12 @@ func (s *Store) write(buf []byte) error {
 func (s *Store) sync() error {
 	start := time.Now()
 	err := s.opts.Log.Sync()
+	took := time.Since(start)
 	s.stats.Syncs.Add(1)
-	s.stats.SyncNanos.Add(uint64(time.Since(start)))
+	s.stats.SyncNanos.Add(uint64(took))
+	if s.opts.OnSync != nil {
+		s.opts.OnSync(took.Seconds())
+	}
 	if err != nil {
 		s.turnReadOnly(err)
 		return fmt.Errorf("%w: %v", ErrReadOnly, err)

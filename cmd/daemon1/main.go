@@ -35,6 +35,10 @@ type config struct {
 	authTokenFile  string
 	insecure       bool
 	features       api.Options
+	dataDir        string
+	fsync          string
+	repair         bool
+	store          store.Options
 }
 
 func parseFlags(args []string) (config, error) {
@@ -67,6 +71,12 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.pushURL, "metrics.push.url", "", "push metrics to this VictoriaMetrics `URL` (e.g. http://127.0.0.1:8428/api/v1/import/prometheus); empty: no push")
 	fs.DurationVar(&c.pushInterval, "metrics.push.interval", 10*time.Second, "how often to push metrics")
 	fs.DurationVar(&c.reportInterval, "report.interval", time.Minute, "how often to log a one-line summary (req/s, p99, errors, overruns); 0: never")
+	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the append-only file ("+store.FileName+")")
+	fs.StringVar(&c.fsync, "fsync", "always", "when writes are made durable: always (before each answer, group-committed), everysec, or no")
+	fs.BoolVar(&c.repair, "aof-repair", false, "start even if the append-only file has a bad record in the middle: keep the records before it and move the rest aside")
+	fs.Float64Var(&c.store.RewriteRatio, "aof-rewrite-ratio", 2, "compact the append-only file when it is this many times its size after the last compaction")
+	fs.Int64Var(&c.store.RewriteMinSize, "aof-rewrite-min-size", 64<<20, "and at least this many `bytes`")
+	fs.DurationVar(&c.store.WriteTimeout, "aof-write-timeout", 2*time.Second, "how long a write to the append-only file is retried")
 	fs.StringVar(&c.authTokenFile, "auth-token-file", "", "`file` holding the bearer token that writes must carry (reads stay open); empty: writes need none")
 	fs.BoolVar(&c.insecure, "insecure-no-auth", false, "allow listening on a non-loopback address without -auth-token-file")
 	fs.IntVar(&c.features.MaxBulk, "max-bulk", api.DefaultMaxBulk, "most features in one bulk insert (413 beyond)")
@@ -81,6 +91,13 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.authTokenFile == "" && !c.insecure && !isLoopback(c.server.Addr) {
 		return c, fmt.Errorf("-listen %s is not a loopback address: give -auth-token-file so that writes need a token, or -insecure-no-auth to accept anyone's writes", c.server.Addr)
+	}
+	var err error
+	if c.store.Fsync, err = store.ParseFsync(c.fsync); err != nil {
+		return c, err
+	}
+	if c.store.RewriteRatio <= 1 {
+		return c, fmt.Errorf("-aof-rewrite-ratio must be above 1, not %g", c.store.RewriteRatio)
 	}
 	if c.pushURL != "" && c.pushInterval <= 0 {
 		return c, fmt.Errorf("-metrics.push.interval must be positive, not %s", c.pushInterval)
@@ -136,14 +153,14 @@ func run(cfg config) int {
 		log.Printf("daemon1: %v", err)
 		return 2
 	}
-	cfg.features.Store = store.New()
 	cfg.features.Auth = api.NewAuth(token)
 
 	router := server.NewRouter(obs)
 	health := api.NewHealth(draining.Load)
 	health.Register(router)
 	api.NewOps(obs).Register(router)
-	api.NewFeatures(cfg.features).Register(router)
+	features := api.NewFeatures(cfg.features)
+	features.Register(router)
 	cfg.server.Logf = log.Printf
 
 	srv, err := server.NewServer(cfg.engine, router, cfg.server)
@@ -155,6 +172,30 @@ func run(cfg config) int {
 		log.Printf("daemon1: %v", err)
 		return 1
 	}
+	log.Printf("daemon1: listening on %s (engine %s); replaying %s", srv.Addr(), cfg.engine, filepath.Join(cfg.dataDir, store.FileName))
+
+	// /readyz is 503 and the API answers 503 until the file is replayed.
+	cfg.store.Logf = log.Printf
+	cfg.store.OnSync = obs.Set().NewHistogram("daemon1_aof_fsync_seconds").Update
+	if os.Getenv("DAEMON1_TEST_ACK_BEFORE_DURABLE") == "1" {
+		cfg.store.AckBeforeDurable = true
+		log.Printf("daemon1: WARNING: DAEMON1_TEST_ACK_BEFORE_DURABLE=1: writes are acknowledged before they are durable (a test's negative control)")
+	}
+	db, err := store.Open(cfg.dataDir, cfg.repair, cfg.store, retrier)
+	if err != nil {
+		log.Printf("daemon1: %v", err)
+		srv.Drain(time.Second)
+		return 1
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Printf("daemon1: closing the append-only file: %v", err)
+		}
+	}()
+	log.Printf("daemon1: %s", db.Replay)
+	registerStoreMetrics(obs.Set(), db)
+	features.SetStore(db.Store)
+	health.SetCheck(db.ReadOnly)
 	health.SetReady(true)
 	log.Printf("daemon1: serving on %s (engine %s) after %s", srv.Addr(), cfg.engine, time.Since(started).Round(time.Microsecond))
 

@@ -31,8 +31,9 @@ var servingRe = regexp.MustCompile(`serving on (\S+)`)
 // function that sends SIGTERM and returns the log and the exit error.
 func launch(t *testing.T, bin string, args ...string) (string, func() (string, error)) {
 	t.Helper()
-	// The error log goes to a temporary directory unless args say otherwise.
-	cmd := exec.Command(bin, append([]string{"-log-dir", t.TempDir()}, args...)...)
+	// The error log and the data go to temporary directories unless args say
+	// otherwise.
+	cmd := exec.Command(bin, append([]string{"-log-dir", t.TempDir(), "-data-dir", t.TempDir()}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
