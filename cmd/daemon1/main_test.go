@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -31,9 +32,26 @@ var servingRe = regexp.MustCompile(`serving on (\S+)`)
 // function that sends SIGTERM and returns the log and the exit error.
 func launch(t *testing.T, bin string, args ...string) (string, func() (string, error)) {
 	t.Helper()
-	// The error log and the data go to temporary directories unless args say
-	// otherwise.
-	cmd := exec.Command(bin, append([]string{"-log-dir", t.TempDir(), "-data-dir", t.TempDir()}, args...)...)
+	p := start(t, bin, nil, args...)
+	return p.addr, p.stop
+}
+
+// proc is a running daemon1.
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	addr string
+	log  strings.Builder // up to "serving on"
+	rest chan string     // the rest of the log, once it ends
+}
+
+// start runs the binary with env added to the environment, on a free
+// loopback port; the error log and the data go to temporary directories
+// unless args say otherwise.
+func start(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -42,41 +60,49 @@ func launch(t *testing.T, bin string, args ...string) (string, func() (string, e
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var logb strings.Builder
+	p := &proc{t: t, cmd: cmd, rest: make(chan string, 1)}
 	sc := bufio.NewScanner(stderr)
-	addr := ""
 	for sc.Scan() {
-		logb.WriteString(sc.Text() + "\n")
+		p.log.WriteString(sc.Text() + "\n")
 		if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
+			p.addr = m[1]
 			break
 		}
 	}
-	if addr == "" {
+	if p.addr == "" {
 		cmd.Wait()
-		t.Fatalf("daemon1 did not start:\n%s", logb.String())
+		t.Fatalf("daemon1 did not start:\n%s", p.log.String())
 	}
-	rest := make(chan string, 1)
 	go func() {
 		// The same scanner: it may already hold lines read past the first.
 		var tail strings.Builder
 		for sc.Scan() {
 			tail.WriteString(sc.Text() + "\n")
 		}
-		rest <- tail.String()
+		p.rest <- tail.String()
 	}()
-	stop := func() (string, error) {
-		cmd.Process.Signal(syscall.SIGTERM)
-		// Read the log to its end before Wait, which closes the pipe.
-		select {
-		case tail := <-rest:
-			return logb.String() + tail, cmd.Wait()
-		case <-time.After(20 * time.Second):
-			t.Fatal("daemon1 did not stop within 20s of SIGTERM")
-			return "", nil
-		}
+	return p
+}
+
+// stop sends SIGTERM and returns the whole log and the exit error.
+func (p *proc) stop() (string, error) {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	// Read the log to its end before Wait, which closes the pipe.
+	select {
+	case tail := <-p.rest:
+		return p.log.String() + tail, p.cmd.Wait()
+	case <-time.After(20 * time.Second):
+		p.t.Fatal("daemon1 did not stop within 20s of SIGTERM")
+		return "", nil
 	}
-	return addr, stop
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (p *proc) kill() string {
+	p.cmd.Process.Kill()
+	tail := <-p.rest
+	p.cmd.Wait()
+	return p.log.String() + tail
 }
 
 func get(t *testing.T, url string) int {
