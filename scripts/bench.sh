@@ -3,8 +3,10 @@
 #   engine.md  daemon1 (gnet) vs the same binary on fasthttp.Server vs a raw
 #              gnet responder, GET /healthz;
 #   api.md     the OGC API scenarios on 100k points, gnet vs fasthttp.Server;
+#   put.md     PUT throughput, latency and writes per fsync against connections
+#              (1 to 256), -fsync always; and the cost of one fsync here;
 #   memory.txt heap bytes per stored point feature (go test -bench).
-# Environment: ROUNDS (3), DURATION (5s), ONLY (engine|api|memory: just one).
+# Environment: ROUNDS (3), DURATION (5s), ONLY (engine|api|put|memory: just one).
 # Writes bench/results/<date>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,12 @@ if [ -z "$only" ] || [ "$only" = api ]; then
 	go run ./bench/apibench -daemon bin/daemon1 -raw-dir "$dir/raw" \
 		-rounds "${ROUNDS:-3}" -duration "${DURATION:-5s}" -out "$dir/api.md"
 	echo "report: $dir/api.md"
+fi
+if [ -z "$only" ] || [ "$only" = put ]; then
+	go run ./bench/apibench -daemon bin/daemon1 -raw-dir "$dir/raw" -put-scale 1,4,16,64,256 \
+		-rounds "${ROUNDS:-3}" -duration "${DURATION:-5s}" -out "$dir/put.md"
+	{ echo; echo '```'; go test -run '^$' -bench AppendSync -count 3 ./store/aof | grep Benchmark; echo '```'; } >> "$dir/put.md"
+	echo "report: $dir/put.md"
 fi
 if [ -z "$only" ] || [ "$only" = memory ]; then
 	go test -run '^$' -bench PointFeatureMemory -benchtime 1x ./bench/storemem | tee "$dir/memory.txt"

@@ -30,6 +30,8 @@ type config struct {
 	rounds            int
 	duration, warmup  time.Duration
 	out               string
+	fsync             string
+	putScale          string
 	pin               benchkit.Pinning
 	loops             string
 	minLon, minLat, w float64 // the area the points are spread over: w° × w°
@@ -47,6 +49,8 @@ func main() {
 	serverCPUs := flag.String("server-cpus", "", "CPU list the daemon is pinned to (taskset); empty: not pinned")
 	clientCPUs := flag.String("client-cpus", "", "CPU list wrk is pinned to; empty: not pinned")
 	flag.StringVar(&c.out, "out", "", "write the markdown report here too")
+	flag.StringVar(&c.fsync, "fsync", "always", "the daemon's -fsync")
+	flag.StringVar(&c.putScale, "put-scale", "", "instead of the scenarios: PUT at each of these connection counts (e.g. 1,4,16,64,256), gnet only")
 	flag.StringVar(&benchkit.RawDir, "raw-dir", "", "keep every wrk output in this directory")
 	flag.Parse()
 	c.minLon, c.minLat, c.w = 13, 52, 1
@@ -66,6 +70,14 @@ func main() {
 			os.Remove(s.file)
 		}
 	}()
+	if c.putScale != "" {
+		report, err := putScale(&c, scripts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		emit(&c, report)
+		return
+	}
 	engines := []string{"gnet", "fasthttp"}
 	results := map[string]map[string][]benchkit.Result{} // scenario → engine → rounds
 	rss := map[string][]int64{}
@@ -85,7 +97,11 @@ func main() {
 			}
 		}
 	}
-	report := render(&c, scripts, engines, results, rss)
+	emit(&c, render(&c, scripts, engines, results, rss))
+}
+
+// emit prints the report and writes it to -out.
+func emit(c *config, report string) {
 	fmt.Print(report)
 	if c.out != "" {
 		if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {

@@ -21,19 +21,19 @@ func runEngine(c *config, engine string, scripts []script) (map[string]benchkit.
 	if err != nil {
 		return nil, 0, err
 	}
-	logs, err := os.MkdirTemp("", "apibench-logs-")
+	logs, err := os.MkdirTemp("", "apibench-")
 	if err != nil {
 		return nil, 0, err
 	}
 	defer os.RemoveAll(logs)
 	cmd := c.pin.ServerCmd(c.daemon, "-listen", addr, "-engine", engine, "-loops", c.loops,
-		"-log-dir", logs, "-report.interval", "0")
+		"-log-dir", logs, "-data-dir", logs, "-fsync", c.fsync, "-report.interval", "0")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, 0, err
 	}
 	defer benchkit.Stop(cmd)
-	if err := benchkit.WaitListening(addr); err != nil {
+	if err := benchkit.WaitReady(addr); err != nil {
 		return nil, 0, err
 	}
 	start := time.Now()
