@@ -7,7 +7,7 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 build:
 	$(GO) build -o $(BIN)/daemon1 ./cmd/daemon1
@@ -49,6 +49,10 @@ fuzz:
 
 bench: build
 	scripts/bench.sh
+
+# api/openapi.json is generated: edit scripts/openapi.py, then run this.
+openapi:
+	python3 scripts/openapi.py
 
 lint: fmt-check vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)

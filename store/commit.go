@@ -34,6 +34,7 @@ type batch struct {
 	staged  []*intent
 	cols    map[string]*Collection              // collections created (or nil: dropped) in this batch
 	feats   map[*Collection]map[string]*Feature // features put (or nil: deleted) in this batch
+	dropped []*Collection                       // marked dropped by this batch
 }
 
 func (b *batch) reset() {
@@ -41,7 +42,8 @@ func (b *batch) reset() {
 	clear(b.feats)
 	clear(b.applies)
 	clear(b.staged)
-	b.buf, b.applies, b.staged = b.buf[:0], b.applies[:0], b.staged[:0]
+	clear(b.dropped)
+	b.buf, b.applies, b.staged, b.dropped = b.buf[:0], b.applies[:0], b.staged[:0], b.dropped[:0]
 }
 
 // collection is the collection name as the batch leaves it, or nil.
@@ -132,6 +134,7 @@ func (b *batch) drop(c *Collection) {
 	b.buf = aof.Finish(appendString(b.buf, c.name), start)
 	b.cols[c.name] = nil
 	c.dropped = true
+	b.dropped = append(b.dropped, c)
 	b.applies = append(b.applies, func() { b.s.remove(c) })
 }
 
@@ -196,6 +199,10 @@ func (s *Store) commit() {
 		case r := <-s.rewriteDone:
 			s.finishRewrite(r)
 		case <-s.closed:
+			if r := s.rewriting; r != nil {
+				<-s.rewriteDone
+				r.rw.Abort()
+			}
 			s.drainClosed()
 			return
 		}
@@ -247,18 +254,12 @@ func (s *Store) flush(b *batch) {
 	s.maybeRewrite()
 }
 
-// forget undoes what staging did outside the batch (dropped marks).
-func (b *batch) forgetDrops() {
-	for name, c := range b.cols {
-		if c == nil {
-			if old := b.s.Collection(name); old != nil {
-				old.dropped = false
-			}
-		}
+// forget undoes what staging did outside the batch: the dropped marks.
+func (s *Store) forget(b *batch) {
+	for _, c := range b.dropped {
+		c.dropped = false
 	}
 }
-
-func (s *Store) forget(b *batch) { b.forgetDrops() }
 
 // drainClosed answers every write still waiting once the store is closed.
 func (s *Store) drainClosed() {

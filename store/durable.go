@@ -126,6 +126,9 @@ func (s *Store) write(buf []byte) error {
 	if w == nil || len(buf) == 0 {
 		return nil
 	}
+	if reason := s.ReadOnly(); reason != "" {
+		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
+	}
 	if s.opts.AckBeforeDurable {
 		s.lateWrite(buf)
 		return nil

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -101,13 +102,10 @@ func (s *Store) Create(name, title, desc string) (c *Collection, created bool, e
 	err = s.do(func(b *batch) error {
 		if c = b.collection(name); c != nil {
 			t, d := c.Meta()
-			if title == "" {
-				title = t
+			if (title == "" || title == t) && (desc == "" || desc == d) {
+				return nil // nothing changes: nothing to log
 			}
-			if desc == "" {
-				desc = d
-			}
-			b.create(c, title, desc, false)
+			b.create(c, cmp.Or(title, t), cmp.Or(desc, d), false)
 			return nil
 		}
 		c, created = newCollection(s, name, title, desc), true

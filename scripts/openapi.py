@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Writes api/openapi.json, the OpenAPI 3.0 document daemon1 embeds and serves
+at GET /api: `make openapi` after changing a path, parameter, body or problem
+type. The api tests validate the document and every response against it."""
+import json, os
+P = lambda t: {"$ref": "#/components/responses/" + t}
+problems = {
+ "bad-request": (400, "The request is not valid HTTP/1.1; the connection is closed."),
+ "invalid-parameter": (400, "A query parameter or path segment is malformed (bbox, limit, cursor, a collection name, a feature id)."),
+ "invalid-body": (400, "The body is not the JSON asked for (malformed JSON, wrong types, unknown members in a search, a Feature without geometry)."),
+ "unauthorized": (401, "A write without the bearer token, or with a wrong one (WWW-Authenticate: Bearer)."),
+ "not-found": (404, "No resource at this path."),
+ "no-such-collection": (404, "The collection does not exist."),
+ "no-such-feature": (404, "The feature does not exist."),
+ "method-not-allowed": (405, "The path does not support the method; see the Allow header."),
+ "not-acceptable": (406, "The Accept header (or f parameter) admits none of the types served."),
+ "request-timeout": (408, "The request was not received in time."),
+ "conflict": (409, "A feature with this id exists already (create, bulk insert)."),
+ "precondition-failed": (412, "If-Match does not match the feature's ETag, or the feature does not exist."),
+ "payload-too-large": (413, "The body, or the number of features in a bulk insert, is larger than the server accepts."),
+ "uri-too-long": (414, "The request target is too long."),
+ "unsupported-media-type": (415, "The Content-Type is not accepted on this path."),
+ "expectation-failed": (417, "An Expect other than 100-continue."),
+ "invalid-geometry": (422, "Valid JSON, but not a valid GeoJSON geometry; detail names where and what to fix."),
+ "header-too-large": (431, "The header block is too large."),
+ "internal": (500, "A bug; logged under the requestId in the body."),
+ "not-implemented": (501, "The method or transfer coding is not implemented."),
+ "overloaded": (503, "Overloaded, starting (replaying the append-only file), or the request could not be answered within its budget or made durable in time; retry after Retry-After seconds."),
+ "read-only": (503, "A write while the store is read-only: an fsync failed, and daemon1 takes writes again only once restarted; reads work."),
+ "insufficient-storage": (507, "The disk holding the append-only file is full: the write was not made."),
+ "http-version": (505, "Only HTTP/1.1 and HTTP/1.0 are served."),
+}
+problem_schema = {
+ "type": "object", "required": ["type", "title", "status"],
+ "description": "RFC 9457 problem details. type is one of the stable relative URIs listed in x-problem-types.",
+ "properties": {
+  "type": {"type": "string", "enum": ["/problems/" + k for k in problems]},
+  "title": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
+  "detail": {"type": "string", "description": "what is wrong and what to fix"},
+  "instance": {"type": "string", "description": "the request path"},
+  "requestId": {"type": "string", "pattern": "^[0-9a-f]{16}$", "description": "on 5xx: the key to the error log"}}}
+def resp(desc, ref=None, ctype="application/json", headers=None):
+  r = {"description": desc}
+  if ref is not None:
+    r["content"] = {ctype: {"schema": ref}}
+  if headers: r["headers"] = headers
+  return r
+def S(name): return {"$ref": "#/components/schemas/" + name}
+problem_content = {"application/problem+json": {"schema": S("Problem")}}
+def prob(desc, headers=None):
+  r = {"description": desc, "content": problem_content}
+  if headers: r["headers"] = headers
+  return r
+responses = {
+ "BadRequest": prob("Bad parameter or body (/problems/invalid-parameter, /problems/invalid-body, /problems/bad-request)."),
+ "Unauthorized": prob("Missing or wrong bearer token (/problems/unauthorized).", {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer realm=\"daemon1\""}}),
+ "NotFound": prob("No such collection or feature (/problems/no-such-collection, /problems/no-such-feature, /problems/not-found)."),
+ "NotAcceptable": prob("Accept admits none of the types served (/problems/not-acceptable)."),
+ "Conflict": prob("The id exists already (/problems/conflict)."),
+ "PreconditionFailed": prob("If-Match failed (/problems/precondition-failed)."),
+ "TooLarge": prob("Body or bulk too large (/problems/payload-too-large)."),
+ "UnsupportedMediaType": prob("Content-Type not accepted (/problems/unsupported-media-type)."),
+ "InvalidGeometry": prob("Invalid geometry (/problems/invalid-geometry)."),
+ "Overloaded": prob("Overloaded, starting, out of budget, or read-only for writes (/problems/overloaded, /problems/read-only).", {"Retry-After": {"schema": {"type": "integer"}}}),
+ "InsufficientStorage": prob("The disk is full; the write was not made (/problems/insufficient-storage)."),
+ "Error": prob("Any other problem: the engine's HTTP-level statuses (405, 408, 414, 417, 431, 500, 501, 505)."),
+}
+common_errors = {"406": P("NotAcceptable"), "503": P("Overloaded"), "default": P("Error")}
+def errs(*codes):
+  d = dict(common_errors)
+  m = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound", "409": "Conflict", "412": "PreconditionFailed",
+       "413": "TooLarge", "415": "UnsupportedMediaType", "422": "InvalidGeometry", "507": "InsufficientStorage"}
+  for c in codes: d[c] = P(m[c])
+  return d
+num = {"type": "number"}
+position = {"type": "array", "minItems": 2, "maxItems": 3, "items": num}
+geom = lambda t, coords: {"type": "object", "required": ["type", "coordinates"], "properties": {"type": {"type": "string", "enum": [t]}, "coordinates": coords, "bbox": {"type": "array", "items": num}}}
+schemas = {
+ "Problem": problem_schema,
+ "Link": {"type": "object", "required": ["href", "rel"], "properties": {
+   "href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"},
+   "method": {"type": "string", "description": "on the next link of a search: POST"},
+   "merge": {"type": "boolean"}, "body": {"type": "object"}}},
+ "Links": {"type": "array", "items": S("Link")},
+ "Point": geom("Point", position),
+ "MultiPoint": geom("MultiPoint", {"type": "array", "items": position}),
+ "LineString": geom("LineString", {"type": "array", "minItems": 2, "items": position}),
+ "MultiLineString": geom("MultiLineString", {"type": "array", "items": {"type": "array", "minItems": 2, "items": position}}),
+ "Polygon": geom("Polygon", {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 4, "items": position}}),
+ "MultiPolygon": geom("MultiPolygon", {"type": "array", "items": {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 4, "items": position}}}),
+ "GeometryCollection": {"type": "object", "required": ["type", "geometries"], "properties": {"type": {"type": "string", "enum": ["GeometryCollection"]}, "geometries": {"type": "array", "items": S("Geometry")}}},
+ "Geometry": {"description": "A GeoJSON geometry (RFC 7946 §3.1), longitude and latitude in WGS 84; rings closed, at least 4 positions; GeometryCollections nested at most 8 deep.",
+   "oneOf": [S(t) for t in ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"]]},
+ "FeatureID": {"description": "a string of 1 to 256 bytes, or a number (kept as a number)", "oneOf": [{"type": "string", "minLength": 1}, {"type": "number"}]},
+ "Feature": {"type": "object", "required": ["type", "geometry"], "properties": {
+   "type": {"type": "string", "enum": ["Feature"]}, "id": S("FeatureID"), "geometry": S("Geometry"),
+   "properties": {"type": "object", "nullable": True},
+   "distance": {"type": "number", "description": "nearby search only: metres from the point (great circle on a sphere of radius 6371008.8 m)"},
+   "links": S("Links")}},
+ "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
+   "type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": S("Feature")},
+   "numberReturned": {"type": "integer", "minimum": 0},
+   "numberMatched": {"type": "integer", "minimum": 0, "description": "present when known: always without bbox, and when the bbox or search matches at most 4096 candidates"},
+   "timeStamp": {"type": "string", "format": "date-time"},
+   "next": {"type": "string", "description": "the cursor of the next page, when there may be one"},
+   "links": S("Links")}},
+ "Collection": {"type": "object", "required": ["id", "links"], "properties": {
+   "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+   "itemType": {"type": "string", "enum": ["feature"]}, "crs": {"type": "array", "items": {"type": "string"}},
+   "extent": {"type": "object", "properties": {"spatial": {"type": "object", "properties": {
+     "bbox": {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 4, "maxItems": 4, "items": num}}, "crs": {"type": "string"}}}}},
+   "links": S("Links")}},
+ "Collections": {"type": "object", "required": ["collections", "links"], "properties": {"collections": {"type": "array", "items": S("Collection")}, "links": S("Links")}},
+ "CollectionMeta": {"type": "object", "additionalProperties": False, "properties": {"title": {"type": "string"}, "description": {"type": "string"}}},
+ "Landing": {"type": "object", "required": ["links"], "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "links": S("Links")}},
+ "Conformance": {"type": "object", "required": ["conformsTo"], "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}},
+ "Inserted": {"type": "object", "required": ["inserted"], "properties": {"inserted": {"type": "integer", "minimum": 1}}},
+ "Search": {"type": "object", "description": "exactly one of intersects, within and nearby", "additionalProperties": False, "properties": {
+   "intersects": S("Geometry"), "within": S("Geometry"),
+   "nearby": {"type": "object", "required": ["point"], "additionalProperties": False, "properties": {
+     "point": {"type": "array", "minItems": 2, "maxItems": 2, "items": num, "description": "[longitude, latitude]"},
+     "k": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
+     "radius": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "description": "metres"}}},
+   "limit": {"type": "integer", "minimum": 1, "default": 10, "description": "page size; above 10000 means 10000"},
+   "cursor": {"type": "string", "description": "the next cursor of the previous page, unchanged"}}},
+ "MergePatch": {"type": "object", "description": "an RFC 7396 merge patch of the feature: geometry and/or properties; the id cannot change"},
+}
+params = {
+ "collection": {"name": "c", "in": "path", "required": True, "description": "collection name: 1–64 letters, digits, '_', '-' or '.'", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]{0,63}$"}},
+ "featureId": {"name": "id", "in": "path", "required": True, "description": "feature id (1–256 bytes, percent-encoded as needed)", "schema": {"type": "string"}},
+ "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False, "description": "page size; above the maximum means the maximum",
+   "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}},
+ "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False, "description": "minLon,minLat,maxLon,maxLat in CRS84 (or the 6-number form, heights ignored); features whose geometry intersects it",
+   "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+ "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "description": "only CRS84", "schema": {"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}},
+ "cursor": {"name": "cursor", "in": "query", "required": False, "description": "the cursor of a next link, unchanged", "schema": {"type": "string"}},
+ "f": {"name": "f", "in": "query", "required": False, "description": "the format: json only", "schema": {"type": "string", "enum": ["json", "geojson"]}},
+ "ifMatch": {"name": "If-Match", "in": "header", "required": False, "description": "a strong ETag of the feature, or *", "schema": {"type": "string"}},
+}
+def R(n): return {"$ref": "#/components/parameters/" + n}
+etag = {"ETag": {"description": "the feature's version", "schema": {"type": "string"}}}
+location = {"Location": {"description": "the path of the new resource", "schema": {"type": "string"}}}
+geojson_types = lambda ref: {"application/geo+json": {"schema": ref}, "application/json": {"schema": ref}}
+sec = [{"bearer": []}]
+paths = {
+ "/": {"get": {"operationId": "getLandingPage", "summary": "Landing page", "tags": ["Capabilities"], "parameters": [R("f")],
+   "responses": {"200": resp("links to the API definition, conformance and collections", S("Landing")), **common_errors}}},
+ "/conformance": {"get": {"operationId": "getConformance", "summary": "Conformance classes passed", "tags": ["Capabilities"], "parameters": [R("f")],
+   "responses": {"200": resp("the conformance classes", S("Conformance")), **common_errors}}},
+ "/api": {"get": {"operationId": "getAPI", "summary": "This OpenAPI document", "tags": ["Capabilities"], "parameters": [R("f")],
+   "responses": {"200": {"description": "the OpenAPI 3.0 document", "content": {"application/vnd.oai.openapi+json;version=3.0": {"schema": {"type": "object"}}}}, **common_errors}}},
+ "/collections": {"get": {"operationId": "getCollections", "summary": "Every collection", "tags": ["Collections"], "parameters": [R("f")],
+   "responses": {"200": resp("the collections, by name", S("Collections")), **common_errors}}},
+ "/collections/{c}": {"parameters": [R("collection")],
+   "get": {"operationId": "describeCollection", "summary": "One collection", "tags": ["Collections"], "parameters": [R("f")],
+     "responses": {"200": resp("the collection", S("Collection")), **errs("404")}},
+   "put": {"operationId": "createCollection", "summary": "Create a collection (idempotent); the body sets its title and description", "tags": ["Collections"], "security": sec,
+     "requestBody": {"required": False, "content": {"application/json": {"schema": S("CollectionMeta")}}},
+     "responses": {"200": resp("it existed (title and description updated if given)", S("Collection")),
+                   "201": resp("created", S("Collection"), headers=location), **errs("400", "401", "415", "507")}},
+   "delete": {"operationId": "dropCollection", "summary": "Drop a collection with all its features", "tags": ["Collections"], "security": sec,
+     "responses": {"204": {"description": "dropped"}, **errs("401", "404", "507")}}},
+ "/collections/{c}/items": {"parameters": [R("collection")],
+   "get": {"operationId": "getFeatures", "summary": "A page of features, in id order; follow the next link for more", "tags": ["Data"],
+     "parameters": [R("bbox"), R("bbox-crs"), R("limit"), R("cursor"), R("f")],
+     "responses": {"200": {"description": "a page of features; it may be short (even empty) when the budget ran out: a next link says there may be more",
+        "content": geojson_types(S("FeatureCollection"))}, **errs("400", "404")}},
+   "post": {"operationId": "createFeatures", "summary": "Create a feature, or insert many (all or nothing)", "tags": ["Data"], "security": sec,
+     "requestBody": {"required": True, "content": {
+        "application/geo+json": {"schema": {"oneOf": [S("Feature"), S("FeatureCollection")]}},
+        "application/json": {"schema": {"oneOf": [S("Feature"), S("FeatureCollection")]}},
+        "application/geo+json-seq": {"schema": {"type": "string", "description": "RFC 8142: each Feature after the record separator 0x1E, ended by a line feed"}}}},
+     "responses": {"201": {"description": "a Feature: it, as stored, with Location and ETag; a FeatureCollection or sequence: the count inserted",
+        "headers": {**location, **etag},
+        "content": {"application/geo+json": {"schema": S("Feature")}, "application/json": {"schema": S("Inserted")}}},
+       **errs("400", "401", "404", "409", "413", "415", "422", "507")}}},
+ "/collections/{c}/items/{id}": {"parameters": [R("collection"), R("featureId")],
+   "get": {"operationId": "getFeature", "summary": "One feature", "tags": ["Data"], "parameters": [R("f"),
+        {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}],
+     "responses": {"200": {"description": "the feature", "headers": etag, "content": geojson_types(S("Feature"))},
+                   "304": {"description": "If-None-Match matched", "headers": etag}, **errs("404")}},
+   "put": {"operationId": "replaceFeature", "summary": "Create or replace a feature", "tags": ["Data"], "security": sec, "parameters": [R("ifMatch")],
+     "requestBody": {"required": True, "content": {"application/geo+json": {"schema": S("Feature")}, "application/json": {"schema": S("Feature")}}},
+     "responses": {"200": {"description": "replaced", "headers": etag, "content": {"application/geo+json": {"schema": S("Feature")}}},
+                   "201": {"description": "created", "headers": {**etag, **location}, "content": {"application/geo+json": {"schema": S("Feature")}}},
+                   **errs("400", "401", "404", "412", "415", "422", "507")}},
+   "patch": {"operationId": "updateFeature", "summary": "Update a feature with a JSON merge patch", "tags": ["Data"], "security": sec, "parameters": [R("ifMatch")],
+     "requestBody": {"required": True, "content": {"application/merge-patch+json": {"schema": S("MergePatch")}, "application/json": {"schema": S("MergePatch")}}},
+     "responses": {"200": {"description": "updated", "headers": etag, "content": {"application/geo+json": {"schema": S("Feature")}}},
+                   **errs("400", "401", "404", "412", "415", "422", "507")}},
+   "delete": {"operationId": "deleteFeature", "summary": "Delete a feature", "tags": ["Data"], "security": sec, "parameters": [R("ifMatch")],
+     "responses": {"204": {"description": "deleted"}, **errs("401", "404", "412", "507")}}},
+ "/collections/{c}/search": {"parameters": [R("collection")],
+   "post": {"operationId": "searchFeatures", "summary": "Spatial search: intersects, within, or the k nearest", "tags": ["Data"],
+     "requestBody": {"required": True, "content": {"application/json": {"schema": S("Search")}}},
+     "responses": {"200": {"description": "a page of features (id order; nearby: nearest first, each with its distance); next holds the cursor of the next page",
+        "content": geojson_types(S("FeatureCollection"))}, **errs("400", "404", "415", "422")}}},
+ "/healthz": {"get": {"operationId": "healthz", "summary": "200 while the process serves", "tags": ["Operations"],
+   "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+ "/readyz": {"get": {"operationId": "readyz", "summary": "200 once start-up (the replay of the append-only file) is done; 503 while starting, draining, or read-only after a failed fsync", "tags": ["Operations"],
+   "responses": {"200": {"description": "ready", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                 "503": {"description": "starting or draining", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+ "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus text format", "tags": ["Operations"],
+   "responses": {"200": {"description": "the metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+ "/admin/errors": {"get": {"operationId": "adminErrors", "summary": "The newest errors and counts by kind", "tags": ["Operations"],
+   "responses": {"200": resp("errors", {"type": "object", "properties": {"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+      "stats": {"type": "object"}, "recent": {"type": "array", "items": {"type": "object"}}}})}}},
+}
+doc = {
+ "openapi": "3.0.3",
+ "info": {"title": "daemon1", "version": "1.0.0",
+   "description": "Geometry OS's request daemon: OGC API – Features (Part 1 Core and GeoJSON, Part 4 create, replace, update, delete) with spatial search. Coordinates are longitude, latitude in WGS 84 (CRS84); distances are metres on the sphere. Every response leaves within the request budget (default 10 ms): a listing or search that cannot finish answers the page it has with a next link. Writes need a bearer token when the server has one, and are acknowledged only once durable in the append-only file (under -fsync always, synced).",
+   "license": {"name": "see the repository"}},
+
+ "tags": [{"name": "Capabilities"}, {"name": "Collections"}, {"name": "Data"}, {"name": "Operations"}],
+ "paths": paths,
+ "components": {"schemas": schemas, "parameters": params, "responses": responses,
+   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "the token of -auth-token-file; reads need none"}}},
+ "x-problem-types": {"/problems/" + k: {"status": v[0], "description": v[1]} for k, v in problems.items()},
+}
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api", "openapi.json")
+with open(out, "w") as f:
+    json.dump(doc, f, indent=1, ensure_ascii=False)
