@@ -49,15 +49,39 @@ func (s *Store) replayFile(path string, repair bool) (ReplayReport, error) {
 	// Replay builds the heap from nothing: collecting it over and over as
 	// it grows costs more than the replay itself. Collect less meanwhile.
 	defer debug.SetGCPercent(debug.SetGCPercent(800))
+	// Decoding (parsing, allocating features) and applying (filling the
+	// trees) overlap: this goroutine decodes, another applies, in order.
+	work := make(chan func() error, 2)
+	var applyErr error
+	applied := make(chan struct{})
+	go func() {
+		defer close(applied)
+		for apply := range work {
+			if applyErr == nil {
+				applyErr = apply()
+			}
+		}
+	}()
 	err = aof.Scan(data, func(op aof.Op, payload []byte, offset int64) error {
-		n, err := s.apply(op, payload)
+		apply, n, err := s.decode(op, payload)
 		if err != nil {
-			return fmt.Errorf("%s: the record at offset %d does not apply: %w", path, offset, err)
+			return fmt.Errorf("%s: the record at offset %d does not decode: %w", path, offset, err)
 		}
 		rep.Records++
 		rep.Features += int64(n)
+		work <- func() error {
+			if err := apply(); err != nil {
+				return fmt.Errorf("%s: the record at offset %d does not apply: %w", path, offset, err)
+			}
+			return nil
+		}
 		return nil
 	})
+	close(work)
+	<-applied
+	if err == nil {
+		err = applyErr
+	}
 	rep.Kept = int64(len(data))
 	var dmg *aof.Damage
 	switch {
@@ -101,66 +125,86 @@ func writeAside(path string, b []byte) error {
 	return nil
 }
 
-// apply replays one record and returns how many features it carried.
-func (s *Store) apply(op aof.Op, payload []byte) (int, error) {
+// decode reads one record and returns what applies it and how many
+// features it carries. Decoding needs no state; applying is done in order.
+func (s *Store) decode(op aof.Op, payload []byte) (apply func() error, n int, err error) {
 	r := reader{b: payload}
 	name := string(r.str())
-	c := s.Collection(name)
-	if op != opCreate && r.err == nil && c == nil {
-		return 0, fmt.Errorf("collection %q does not exist", name)
+	lookup := func() (*Collection, error) {
+		if c := s.Collection(name); c != nil {
+			return c, nil
+		}
+		return nil, fmt.Errorf("collection %q does not exist", name)
 	}
 	switch op {
 	case opCreate:
 		title, desc, version := string(r.str()), string(r.str()), r.uvarint()
-		if r.err != nil {
-			return 0, r.err
-		}
-		if c == nil {
-			c = newCollection(s, name, title, desc)
-			s.add(c)
-		} else {
-			c.setMeta(title, desc)
-		}
-		c.version = max(c.version, version)
-		return 0, nil
+		return func() error {
+			c := s.Collection(name)
+			if c == nil {
+				c = newCollection(s, name, title, desc)
+				s.add(c)
+			} else {
+				c.setMeta(title, desc)
+			}
+			c.version = max(c.version, version)
+			return nil
+		}, 0, r.err
 	case opDrop:
-		s.remove(c)
-		return 0, r.err
+		return func() error {
+			c, err := lookup()
+			if err == nil {
+				s.remove(c)
+			}
+			return err
+		}, 0, r.err
 	case opPut:
 		f, err := r.feature()
-		if err != nil {
-			return 0, err
-		}
-		old, _ := c.ids.Get(f.ID())
-		c.replace(old, f)
-		c.version = max(c.version, f.version)
-		return 1, nil
+		return func() error {
+			c, err := lookup()
+			if err != nil {
+				return err
+			}
+			old, _ := c.ids.Get(f.ID())
+			c.replace(old, f)
+			c.version = max(c.version, f.version)
+			return nil
+		}, 1, err
 	case opDelete:
 		version, id := r.uvarint(), string(r.str())
-		if r.err != nil {
-			return 0, r.err
-		}
-		if f, ok := c.ids.Get(id); ok {
-			c.remove(f, version)
-		}
-		c.version = max(c.version, version)
-		return 0, nil
-	case opBulk:
-		n := r.uvarint()
-		if r.err != nil || n > uint64(len(payload)) {
-			return 0, errShort
-		}
-		fs := make([]*Feature, n)
-		for i := range fs {
-			f, err := r.feature()
+		return func() error {
+			c, err := lookup()
 			if err != nil {
-				return 0, err
+				return err
 			}
-			fs[i] = f
-			c.version = max(c.version, f.version)
+			if f, ok := c.ids.Get(id); ok {
+				c.remove(f, version)
+			}
+			c.version = max(c.version, version)
+			return nil
+		}, 0, r.err
+	case opBulk:
+		count := r.uvarint()
+		if r.err != nil || count > uint64(len(payload)) {
+			return nil, 0, errShort
 		}
-		c.insert(fs)
-		return len(fs), nil
+		fs := make([]*Feature, count)
+		for i := range fs {
+			if fs[i], err = r.feature(); err != nil {
+				return nil, 0, err
+			}
+		}
+		return func() error {
+			c, err := lookup()
+			if err != nil {
+				return err
+			}
+			for _, f := range fs {
+				c.version = max(c.version, f.version)
+			}
+			c.insert(fs)
+			return nil
+		}, len(fs), nil
 	}
-	return 0, fmt.Errorf("unknown operation %d", op)
+	return nil, 0, fmt.Errorf("unknown operation %d", op)
 }
