@@ -8,6 +8,7 @@ import (
 
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
+	"github.com/valyala/fasthttp"
 )
 
 // Every route the API serves is in the OpenAPI document, which is valid.
@@ -252,4 +253,25 @@ func TestWritesNeedTheToken(t *testing.T) {
 	// Reads, search included, stay open.
 	d.do("GET", "/collections/c/items/a", "").expect(t, 200, "")
 	d.do("POST", "/collections/c/search", `{"nearby":{"point":[0,0]}}`).expect(t, 200, "")
+}
+
+// Until start-up hands it the replayed store, the API answers 503.
+func TestAPIWaitsForTheStore(t *testing.T) {
+	r := server.NewRouter(nil)
+	f := NewFeatures(Options{})
+	f.Register(r)
+	h := server.NewFastHTTP(r, server.Options{})
+	get := func() (int, string) {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.SetRequestURI("/collections")
+		h.ServeHTTP(&ctx)
+		return ctx.Response.StatusCode(), string(ctx.Response.Body())
+	}
+	if code, body := get(); code != 503 || !strings.Contains(body, "replaying") {
+		t.Fatalf("before the store: %d %s", code, body)
+	}
+	f.SetStore(store.New())
+	if code, body := get(); code != 200 {
+		t.Fatalf("with the store: %d %s", code, body)
+	}
 }
