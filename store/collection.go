@@ -153,15 +153,9 @@ func (c *Collection) Put(in *Input, match Match) (f *Feature, created bool, err 
 // returned as is.
 func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*Input, error)) (f *Feature, err error) {
 	err = c.s.do(func(b *batch) error {
-		if !b.live(c) {
-			return ErrNoCollection
-		}
-		cur, ok := b.get(c, id)
-		if match != nil && !match(cur) {
-			return ErrPrecondition
-		}
-		if !ok {
-			return ErrNoFeature
+		cur, err := b.existing(c, id, match)
+		if err != nil {
+			return err
 		}
 		in, err := change(cur)
 		if err != nil {
@@ -178,15 +172,9 @@ func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*
 // Delete removes the feature id if match allows.
 func (c *Collection) Delete(id string, match Match) error {
 	return c.s.do(func(b *batch) error {
-		if !b.live(c) {
-			return ErrNoCollection
-		}
-		cur, ok := b.get(c, id)
-		if match != nil && !match(cur) {
-			return ErrPrecondition
-		}
-		if !ok {
-			return ErrNoFeature
+		cur, err := b.existing(c, id, match)
+		if err != nil {
+			return err
 		}
 		b.delete(c, cur, c.nextVersion())
 		return nil

@@ -67,6 +67,22 @@ func (b *batch) get(c *Collection, id string) (*Feature, bool) {
 	return c.Get(id)
 }
 
+// existing is the feature id of c that an update or delete needs: the
+// precondition is checked first (If-Match on a missing feature fails it).
+func (b *batch) existing(c *Collection, id string, match Match) (*Feature, error) {
+	if !b.live(c) {
+		return nil, ErrNoCollection
+	}
+	cur, ok := b.get(c, id)
+	if match != nil && !match(cur) {
+		return nil, ErrPrecondition
+	}
+	if !ok {
+		return nil, ErrNoFeature
+	}
+	return cur, nil
+}
+
 func (b *batch) stage(c *Collection, id string, f *Feature) {
 	fs := b.feats[c]
 	if fs == nil {
@@ -184,14 +200,14 @@ func (s *Store) commit() {
 		case in := <-s.intents:
 			b.reset()
 			b.take(in)
+		more: // everything already waiting joins the batch
 			for len(b.staged) < maxBatch {
 				select {
 				case in := <-s.intents:
 					b.take(in)
-					continue
 				default:
+					break more
 				}
-				break
 			}
 			s.flush(b)
 		case <-tick:
