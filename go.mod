@@ -15,6 +15,8 @@ require (
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // error-log rotation by size with compressed backups
 )
 
+require github.com/HdrHistogram/hdrhistogram-go v1.4.0
+
 require (
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
