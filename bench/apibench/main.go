@@ -19,7 +19,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 // config is the run's settings, from flags.

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 // putScale runs the PUT scenario at each connection count on a fresh

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 func render(c *config, scripts []script, engines []string, res map[string]map[string][]benchkit.Result, rss map[string][]int64) string {

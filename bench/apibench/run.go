@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/bench/loadgen"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 // runEngine starts daemon1 on engine, loads the points, runs every
@@ -78,46 +75,8 @@ func wrk(c *config, addr string, s script, d time.Duration) (benchkit.Result, er
 		"-d", strconv.Itoa(secs)+"s", "--latency", "--timeout", "5s", "-s", s.file, "http://"+addr)
 }
 
-// load creates the collection and bulk-inserts the points: pt-0000000…,
-// uniformly random (seeded, so every run has the same data) in the area.
+// load creates the collection and bulk-inserts the points (seeded: every
+// run has the same data).
 func load(c *config, base string) error {
-	if err := send("PUT", base+"/collections/pts", nil, http.StatusCreated); err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(42, 42))
-	const batch = 10000
-	for i := 0; i < c.points; i += batch {
-		var b bytes.Buffer
-		b.WriteString(`{"type":"FeatureCollection","features":[`)
-		for j := i; j < min(i+batch, c.points); j++ {
-			if j > i {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"type":"Feature","id":"pt-%07d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"n":%d}}`,
-				j, c.minLon+rng.Float64()*c.w, c.minLat+rng.Float64()*c.w, j)
-		}
-		b.WriteString(`]}`)
-		if err := send("POST", base+"/collections/pts/items", b.Bytes(), http.StatusCreated); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func send(method, url string, body []byte, want int) error {
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b)
-	}
-	return nil
+	return loadgen.LoadPoints(base, c.points, loadgen.Area{Lon: c.minLon, Lat: c.minLat, W: c.w}, 42)
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 // script is one scenario: a wrk Lua script.

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 // pin places the servers and wrk on CPUs.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/geometryos/daemon1/bench/internal/benchkit"
+	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
 // pipelineScript writes a wrk Lua script that sends wrk.args[1] GETs of the

@@ -155,3 +155,22 @@ func TestReadResponseAllocs(t *testing.T) {
 		t.Fatalf("%.1f allocations per response", n)
 	}
 }
+
+// Building a request allocates nothing, for every scenario.
+func TestScenariosAllocateNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	buf := make([]byte, 0, 4096)
+	for _, name := range ScenarioNames() {
+		sc, err := NewScenario(name, 1000, DefaultArea)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := sc.Append(nil, rng)
+		if !strings.HasSuffix(string(req), "}") && !strings.HasSuffix(string(req), "\r\n\r\n") {
+			t.Fatalf("%s: %q", name, req)
+		}
+		if n := testing.AllocsPerRun(100, func() { buf = sc.Append(buf[:0], rng) }); n != 0 {
+			t.Fatalf("%s: %.1f allocations per request", name, n)
+		}
+	}
+}

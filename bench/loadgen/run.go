@@ -45,12 +45,12 @@ type Config struct {
 
 // Result is what a run measured.
 type Result struct {
-	Requests int64           // answered
-	Errors   int64           // transport failures and malformed responses
-	Statuses map[int]int64   // answered, by status
-	Elapsed  time.Duration   // from the first request to the end
+	Requests int64                   // answered
+	Errors   int64                   // transport failures and malformed responses
+	Statuses map[int]int64           // answered, by status
+	Elapsed  time.Duration           // from the first request to the end
 	Latency  *hdrhistogram.Histogram // microseconds
-	Rate     float64         // the open loop's target; 0: closed loop
+	Rate     float64                 // the open loop's target; 0: closed loop
 }
 
 // RPS is the throughput.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/geometryos/daemon1/internal/benchkit"
+)
+
+// report is a suite's results.
+type report struct {
+	Suite             string    `json:"suite"`
+	Started, Finished time.Time `json:"-"`
+	Machine           string    `json:"machine"`
+	Table             []Row     `json:"scenarios"`   // scenario × engine × data set, 50 connections
+	Open              []Row     `json:"open_loop"`   // get at fractions of the closed-loop maximum
+	Conns             []Row     `json:"connections"` // get against connections
+	Sizes             []Row     `json:"data_sizes"`  // get and nearby against data size
+}
+
+func machine() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s, %d CPUs (%s), %s; the generator and the server share the machine, over loopback, unpinned",
+		host, runtime.NumCPU(), benchkit.CPUModel(), runtime.Version())
+}
+
+func (r *report) find(scenario, engine string, points int) Row {
+	for _, row := range r.Table {
+		if row.Scenario == scenario && row.Engine == engine && row.Points == points {
+			return row
+		}
+	}
+	return Row{}
+}
+
+// write puts report.md, report.json and the plots in dir.
+func (r *report) write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(r, "", " ")
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	plots, err := r.plot(dir)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(r.markdown(plots)), 0o644)
+}
+
+func (r *report) markdown(plots []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# daemon1 benchmark (%s suite), %s\n\n", r.Suite, r.Started.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Machine: %s. Made by `daemon1-bench -suite %s` (bench/loadgen: raw keep-alive HTTP/1.1, "+
+		"HDR histograms, latency from when each request was due in the open loop) in %s. Each server is "+
+		"daemon1 started afresh (`-fsync always`), its data loaded, then warmed up for a second before each cell.\n\n",
+		r.Machine, r.Suite, r.Finished.Sub(r.Started).Round(time.Second))
+	b.WriteString("## Scenarios, 50 connections, closed loop\n\nRatios are to fasthttp.Server serving the same handlers, measured in the same run.\n\n")
+	b.WriteString("| scenario | points | engine | req/s | ×fasthttp | p50 | p90 | p99 | p99.9 | p99.99 | max (ms) | CPU µs/req | ×fasthttp | errors | non-2xx |\n")
+	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range r.Table {
+		base := r.find(row.Scenario, "fasthttp", row.Points)
+		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %d | %d |\n",
+			row.Scenario, row.Points, row.Engine, row.RPS, ratio(row.RPS, base.RPS), row.P50, row.P90, row.P99, row.P999, row.P9999, row.Max,
+			row.CPUMicros, ratio(row.CPUMicros, base.CPUMicros), row.Errors, row.Non2xx)
+	}
+	if len(r.Open) > 0 {
+		closed := r.find("get", "gnet", r.Open[0].Points)
+		fmt.Fprintf(&b, "\n## Latency under load: open loop, GET item, gnet, 50 connections\n\n"+
+			"Constant arrival rates at fractions of the closed-loop maximum above (%.0f req/s); latency counts from when each request was due. The figure that matters: p99.9 under 10 ms.\n\n", closed.RPS)
+		b.WriteString("| load | target req/s | achieved | p50 | p99 | p99.9 | p99.99 | max (ms) | p99.9 < 10 ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		for _, row := range r.Open {
+			fmt.Fprintf(&b, "| %.0f %% | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", 100*row.Rate/closed.RPS, row.Rate, row.RPS,
+				row.P50, row.P99, row.P999, row.P9999, row.Max, yes(row.P999 < 10))
+		}
+	}
+	if len(r.Conns) > 0 {
+		b.WriteString("\n## Connections: GET item, gnet, closed loop\n\n| busy connections | idle | req/s | p50 | p99 | p99.9 | max (ms) | RSS MB after | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, row := range r.Conns {
+			fmt.Fprintf(&b, "| %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %d |\n", row.Conns, row.Idle, row.RPS, row.P50, row.P99, row.P999, row.Max, row.RSSAfter, row.Errors)
+		}
+	}
+	if len(r.Sizes) > 0 {
+		b.WriteString("\n## Data size: gnet, 50 connections, closed loop\n\n| scenario | points | req/s | p99 | p99.9 (ms) | RSS MB |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, row := range r.Sizes {
+			fmt.Fprintf(&b, "| %s | %d | %.0f | %.2f | %.2f | %.0f |\n", row.Scenario, row.Points, row.RPS, row.P99, row.P999, row.RSSAfter)
+		}
+	}
+	b.WriteString("\n## Plots\n\n")
+	for _, p := range plots {
+		fmt.Fprintf(&b, "![%s](%s)\n\n", p, p)
+	}
+	b.WriteString("The machine is shared and noisy: read ratios measured in the same run, not absolute figures; one run per cell.\n")
+	return b.String()
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
