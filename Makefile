@@ -7,7 +7,7 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: bench-quick openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 build:
 	$(GO) build -o $(BIN)/daemon1 ./cmd/daemon1
@@ -47,8 +47,12 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=5m
 
-bench: build
-	scripts/bench.sh
+# The benchmark suite: bench/results/<date>/report.md with plots (see README).
+bench:
+	scripts/bench.sh full
+
+bench-quick:
+	scripts/bench.sh quick
 
 # api/openapi.json is generated: edit scripts/openapi.py, then run this.
 openapi:

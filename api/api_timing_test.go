@@ -11,7 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// benchStore holds n points over [13,14]×[52,53], as apibench loads them.
+// benchStore holds n points over [13,14]×[52,53], as the benchmark suite loads them (loadgen.LoadPoints).
 func benchStore(b *testing.B, n int) *store.Store {
 	b.Helper()
 	s := store.New()
@@ -32,7 +32,7 @@ func benchStore(b *testing.B, n int) *store.Store {
 	return s
 }
 
-// BenchmarkAPI runs the apibench scenarios in memory, through the router
+// BenchmarkAPI runs the suite's API scenarios in memory, through the router
 // and handlers on fasthttp's RequestCtx without sockets: what the handlers
 // and the store cost per request.
 func BenchmarkAPI(b *testing.B) {

@@ -1,11 +1,12 @@
 // Package bench holds daemon1's load generation and the baselines it is
-// measured against. Its commands live in subdirectories:
+// measured against:
 //
+//   - loadgen: the load generator (closed and open loop, pipelining, HDR
+//     histograms), its request scenarios and the data loader; its command
+//     is cmd/daemon1-bench, whose suite makes bench/results/<date>/report.md;
 //   - rawgnet: a minimal gnet responder that answers a fixed response to each
-//     header block without parsing it: the ceiling of a gnet server here.
-//   - enginebench: drives wrk against daemon1 (gnet), daemon1 -engine=fasthttp
-//     and rawgnet, alternating, and reports req/s, latency and server CPU per
-//     request as ratios to fasthttp measured in the same run.
+//     header block without parsing it: the ceiling of a gnet server here;
+//   - storemem: the heap a stored point feature costs.
 //
-// Nothing in the daemon imports this package.
+// Nothing in the daemon imports these packages.
 package bench

@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkQuery: one page of each query on 100k points over 1°×1°, the
-// apibench data, without HTTP.
+// benchmark suite's data, without HTTP.
 func BenchmarkQuery(b *testing.B) {
 	s := New()
 	c, _, _ := s.Create("pts", "", "")

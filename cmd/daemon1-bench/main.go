@@ -15,9 +15,19 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/geometryos/daemon1/bench/loadgen"
+	"github.com/geometryos/daemon1/internal/benchkit"
+)
+
+// How the suite starts servers: pinned or not, with how many loops (0:
+// one per CPU), and where the raw gnet responder is.
+var (
+	pin    benchkit.Pinning
+	loops  = "0"
+	rawBin string
 )
 
 func main() {
@@ -37,8 +47,14 @@ func main() {
 		suite    = flag.String("suite", "", "quick (about a minute) or full: start the servers, run the scenarios, write -out/report.md, report.json and plots")
 		daemon   = flag.String("daemon", "bin/daemon1", "the daemon1 binary the suite starts")
 		out      = flag.String("out", "bench/results/"+time.Now().UTC().Format("2006-01-02"), "the suite's report directory")
+		srvCPUs  = flag.String("server-cpus", "", "CPU list the suite pins the servers to (taskset; GOMAXPROCS and -loops follow); empty: not pinned")
 	)
+	flag.StringVar(&rawBin, "raw", "bin/rawgnet", "the raw gnet responder the suite compares the engine with")
 	flag.Parse()
+	if *srvCPUs != "" {
+		n := strconv.Itoa(benchkit.CPUCount(*srvCPUs))
+		pin, loops = benchkit.Pinning{Server: *srvCPUs, Procs: n}, n
+	}
 	if *suite != "" {
 		if err := runSuite(*suite, *daemon, *out); err != nil {
 			log.Fatal(err)

@@ -17,10 +17,12 @@ type report struct {
 	Suite             string    `json:"suite"`
 	Started, Finished time.Time `json:"-"`
 	Machine           string    `json:"machine"`
+	Engine            []Row     `json:"engine"`      // GET /healthz: daemon1, fasthttp.Server, raw gnet, by round
 	Table             []Row     `json:"scenarios"`   // scenario × engine × data set, 50 connections
 	Open              []Row     `json:"open_loop"`   // get at fractions of the closed-loop maximum
 	Conns             []Row     `json:"connections"` // get against connections
 	Sizes             []Row     `json:"data_sizes"`  // get and nearby against data size
+	Puts              []Row     `json:"puts"`        // PUT, -fsync always, against connections
 }
 
 func machine() string {
@@ -61,6 +63,7 @@ func (r *report) markdown(plots []string) string {
 		"HDR histograms, latency from when each request was due in the open loop) in %s. Each server is "+
 		"daemon1 started afresh (`-fsync always`), its data loaded, then warmed up for a second before each cell.\n\n",
 		r.Machine, r.Suite, r.Finished.Sub(r.Started).Round(time.Second))
+	r.engineMarkdown(&b)
 	b.WriteString("## Scenarios, 50 connections, closed loop\n\nRatios are to fasthttp.Server serving the same handlers, measured in the same run.\n\n")
 	b.WriteString("| scenario | points | engine | req/s | ×fasthttp | p50 | p90 | p99 | p99.9 | p99.99 | max (ms) | CPU µs/req | ×fasthttp | errors | non-2xx |\n")
 	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -84,6 +87,13 @@ func (r *report) markdown(plots []string) string {
 		b.WriteString("\n## Connections: GET item, gnet, closed loop\n\n| busy connections | idle | req/s | p50 | p99 | p99.9 | max (ms) | RSS MB after | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, row := range r.Conns {
 			fmt.Fprintf(&b, "| %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %d |\n", row.Conns, row.Idle, row.RPS, row.P50, row.P99, row.P999, row.Max, row.RSSAfter, row.Errors)
+		}
+	}
+	if len(r.Puts) > 0 {
+		b.WriteString("\n## PUT at -fsync always against connections, gnet\n\nWrites per fsync: the group commit at work. non-2xx are 503s for writes that waited past their 10 ms budget.\n\n" +
+			"| connections | req/s | p50 | p99 | p99.9 | max (ms) | writes per fsync | non-2xx |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, row := range r.Puts {
+			fmt.Fprintf(&b, "| %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |\n", row.Conns, row.RPS, row.P50, row.P99, row.P999, row.Max, row.WritesPerFsync, row.Non2xx)
 		}
 	}
 	if len(r.Sizes) > 0 {

@@ -17,6 +17,7 @@ type Row struct {
 	Depth    int     `json:"depth"`
 	Rate     float64 `json:"rate,omitempty"` // open loop target; 0: closed loop
 	Points   int     `json:"points"`
+	Round    int     `json:"round,omitempty"`
 	Requests int64   `json:"requests"`
 	Seconds  float64 `json:"seconds"`
 	RPS      float64 `json:"rps"`
@@ -29,6 +30,8 @@ type Row struct {
 	CPUMicros float64 `json:"cpu_us_per_req,omitempty"`
 	RSSBefore float64 `json:"rss_mb_before,omitempty"`
 	RSSAfter  float64 `json:"rss_mb_after,omitempty"`
+	// WritesPerFsync: for PUT, acknowledged writes per fsync of the file.
+	WritesPerFsync float64 `json:"writes_per_fsync,omitempty"`
 	// Curve is the latency at percentiles for the HDR plot: [q, ms].
 	Curve [][2]float64 `json:"curve"`
 }

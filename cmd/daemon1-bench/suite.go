@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,22 +20,24 @@ import (
 // plan is what a suite measures.
 type plan struct {
 	duration, warmup time.Duration
+	engineRounds     int      // rounds of the engine comparison (GET /healthz)
 	points           []int    // data sets for the scenario table
 	scenarios        []string // on both engines, 50 connections, closed loop
 	openLoad         []float64
 	conns            []int // the connection curve (get, gnet)
 	idleBusy         [2]int
 	sizes            []int // the data-size curve (get and nearby, gnet)
+	putConns         []int // PUT (-fsync always) against connections, gnet
 }
 
 var plans = map[string]plan{
-	"quick": {duration: 3 * time.Second, warmup: time.Second, points: []int{100_000},
+	"quick": {duration: 3 * time.Second, warmup: time.Second, engineRounds: 1, points: []int{100_000},
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "put"},
-		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256}},
-	"full": {duration: 5 * time.Second, warmup: time.Second, points: []int{100_000, 1_000_000},
+		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256}, putConns: []int{1, 64}},
+	"full": {duration: 5 * time.Second, warmup: time.Second, engineRounds: 3, points: []int{100_000, 1_000_000},
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "within", "put"},
 		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
-		sizes: []int{10_000, 100_000, 1_000_000}},
+		sizes: []int{10_000, 100_000, 1_000_000}, putConns: []int{1, 16, 64, 256}},
 }
 
 // server is a daemon1 the suite started, with its data loaded.
@@ -43,6 +49,8 @@ type server struct {
 	points int
 }
 
+// startServer starts daemon1 on engine ("gnet", "fasthttp") or, for
+// "raw gnet", the raw responder rawBin, and loads points (if any).
 func startServer(bin, engine string, points int) (*server, error) {
 	addr, err := benchkit.FreeAddr()
 	if err != nil {
@@ -52,21 +60,51 @@ func startServer(bin, engine string, points int) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-listen", addr, "-engine", engine, "-data-dir", dir, "-log-dir", dir,
-		"-report.interval", "0", "-fsync", "always")
+	cmd := pin.ServerCmd(bin, "-listen", addr, "-engine", engine, "-data-dir", dir, "-log-dir", dir,
+		"-report.interval", "0", "-fsync", "always", "-loops", loops)
+	if engine == "raw gnet" {
+		cmd = pin.ServerCmd(rawBin, "-listen", addr, "-loops", loops)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	s := &server{engine: engine, addr: addr, dir: dir, cmd: cmd, points: points}
-	if err := benchkit.WaitReady(addr); err != nil {
+	wait := benchkit.WaitReady
+	if engine == "raw gnet" {
+		wait = benchkit.WaitListening
+	}
+	if err := wait(addr); err != nil {
 		s.stop()
 		return nil, err
+	}
+	if points == 0 {
+		return s, nil
 	}
 	if err := loadgen.LoadPoints("http://"+addr, points, loadgen.DefaultArea, 42); err != nil {
 		s.stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// fsyncs reads daemon1's count of fsyncs from /metrics (0 if none).
+func (s *server) fsyncs() float64 {
+	if s.engine == "raw gnet" {
+		return 0
+	}
+	resp, err := http.Get("http://" + s.addr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "daemon1_aof_fsync_seconds_count "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 func (s *server) stop() {
@@ -76,12 +114,12 @@ func (s *server) stop() {
 
 // measure warms up, then runs one cell, reading the server's CPU and RSS
 // around it.
-func (s *server) measure(p plan, scenario string, conns, idle int, rate float64) (Row, error) {
+func (s *server) measure(p plan, scenario string, conns, idle, depth int, rate float64) (Row, error) {
 	sc, err := loadgen.NewScenario(scenario, s.points, loadgen.DefaultArea)
 	if err != nil {
 		return Row{}, err
 	}
-	cfg := loadgen.Config{Addr: s.addr, Conns: conns, Duration: p.warmup, Scenario: sc, Seed: 7}
+	cfg := loadgen.Config{Addr: s.addr, Conns: conns, Depth: depth, Duration: p.warmup, Scenario: sc, Seed: 7}
 	if _, err := loadgen.Run(context.Background(), cfg); err != nil {
 		return Row{}, fmt.Errorf("warm-up: %w", err)
 	}
@@ -92,6 +130,7 @@ func (s *server) measure(p plan, scenario string, conns, idle int, rate float64)
 	pid := s.cmd.Process.Pid
 	cpu0, _ := benchkit.CPUTime(pid)
 	rss0, _ := benchkit.RSS(pid)
+	syncs0 := s.fsyncs()
 	res, err := loadgen.Run(context.Background(), cfg)
 	if err != nil {
 		return Row{}, err
@@ -99,6 +138,9 @@ func (s *server) measure(p plan, scenario string, conns, idle int, rate float64)
 	cpu1, _ := benchkit.CPUTime(pid)
 	rss1, _ := benchkit.RSS(pid)
 	row := rowOf(scenario, s.engine, cfg, s.points, res)
+	if n := s.fsyncs() - syncs0; scenario == "put" && n > 0 {
+		row.WritesPerFsync = float64(res.Statuses[200]+res.Statuses[201]) / n
+	}
 	if res.Requests > 0 {
 		row.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(res.Requests)
 	}
@@ -115,6 +157,9 @@ func runSuite(name, bin, out string) error {
 	}
 	raiseFileLimit()
 	rep := &report{Suite: name, Started: time.Now().UTC(), Machine: machine()}
+	if err := runEngines(p, bin, rep); err != nil {
+		return err
+	}
 	for _, points := range p.points {
 		for _, engine := range []string{"gnet", "fasthttp"} {
 			s, err := startServer(bin, engine, points)
@@ -122,7 +167,7 @@ func runSuite(name, bin, out string) error {
 				return err
 			}
 			for _, sc := range p.scenarios {
-				row, err := s.measure(p, sc, 50, 0, 0)
+				row, err := s.measure(p, sc, 50, 0, 1, 0)
 				if err != nil {
 					s.stop()
 					return err
@@ -139,25 +184,32 @@ func runSuite(name, bin, out string) error {
 	defer s.stop()
 	closed := rep.find("get", "gnet", p.points[0])
 	for _, load := range p.openLoad {
-		row, err := s.measure(p, "get", 50, 0, load*closed.RPS)
+		row, err := s.measure(p, "get", 50, 0, 1, load*closed.RPS)
 		if err != nil {
 			return err
 		}
 		rep.Open = append(rep.Open, row)
 	}
 	for _, c := range p.conns {
-		row, err := s.measure(p, "get", c, 0, 0)
+		row, err := s.measure(p, "get", c, 0, 1, 0)
 		if err != nil {
 			return err
 		}
 		rep.Conns = append(rep.Conns, row)
 	}
 	if p.idleBusy[0] > 0 {
-		row, err := s.measure(p, "get", p.idleBusy[1], p.idleBusy[0], 0)
+		row, err := s.measure(p, "get", p.idleBusy[1], p.idleBusy[0], 1, 0)
 		if err != nil {
 			return err
 		}
 		rep.Conns = append(rep.Conns, row)
+	}
+	for _, c := range p.putConns {
+		row, err := s.measure(p, "put", c, 0, 1, 0)
+		if err != nil {
+			return err
+		}
+		rep.Puts = append(rep.Puts, row)
 	}
 	for _, size := range p.sizes {
 		sz, err := startServer(bin, "gnet", size)
@@ -165,7 +217,7 @@ func runSuite(name, bin, out string) error {
 			return err
 		}
 		for _, sc := range []string{"get", "nearby"} {
-			row, err := sz.measure(p, sc, 50, 0, 0)
+			row, err := sz.measure(p, sc, 50, 0, 1, 0)
 			if err != nil {
 				sz.stop()
 				return err
@@ -186,4 +238,34 @@ func raiseFileLimit() {
 		l.Cur = l.Max
 		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
 	}
+}
+
+// engineCells are the engine comparison's scenarios: GET /healthz.
+var engineCells = []struct{ conns, depth int }{{64, 1}, {256, 1}, {256, 16}}
+
+// runEngines compares daemon1's engine with fasthttp.Server and the raw
+// gnet responder on GET /healthz, the three taking turns within each round
+// (who goes first rotates), so that a ratio pairs figures taken under the
+// same background load.
+func runEngines(p plan, bin string, rep *report) error {
+	engines := []string{"gnet", "fasthttp", "raw gnet"}
+	for r := 0; r < p.engineRounds; r++ {
+		for i := range engines {
+			s, err := startServer(bin, engines[(i+r)%len(engines)], 0)
+			if err != nil {
+				return err
+			}
+			for _, cell := range engineCells {
+				row, err := s.measure(p, "healthz", cell.conns, 0, cell.depth, 0)
+				if err != nil {
+					s.stop()
+					return err
+				}
+				row.Round = r
+				rep.Engine = append(rep.Engine, row)
+			}
+			s.stop()
+		}
+	}
+	return nil
 }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A report from made-up rows: the tables, the ratios paired by round, the
+// open loop's verdict, and plots that exist.
+func TestReport(t *testing.T) {
+	curve := [][2]float64{{0, 0.1}, {50, 0.5}, {99, 4}, {99.9, 9}, {99.99, 12}, {99.999, 13}}
+	row := func(sc, engine string, conns, depth, round int, rps, cpu, p999 float64) Row {
+		return Row{Scenario: sc, Engine: engine, Conns: conns, Depth: depth, Round: round, Points: 100,
+			RPS: rps, CPUMicros: cpu, P999: p999, Curve: curve}
+	}
+	r := &report{Suite: "test", Machine: "m"}
+	for round, f := range []float64{1, 2} { // round 2 twice as busy for everyone
+		r.Engine = append(r.Engine,
+			row("healthz", "gnet", 64, 1, round, 1200/f, 8*f, 1),
+			row("healthz", "fasthttp", 64, 1, round, 1000/f, 10*f, 1),
+			row("healthz", "raw gnet", 64, 1, round, 1500/f, 6*f, 1))
+	}
+	r.Table = []Row{row("get", "gnet", 50, 1, 0, 900, 9, 8), row("get", "fasthttp", 50, 1, 0, 1000, 10, 9)}
+	r.Open = []Row{row("get", "gnet", 50, 1, 0, 450, 9, 5), row("get", "gnet", 50, 1, 0, 855, 9, 30)}
+	r.Open[0].Rate, r.Open[1].Rate = 450, 855
+	r.Conns = []Row{row("get", "gnet", 1, 1, 0, 100, 9, 1), row("get", "gnet", 16, 1, 0, 800, 9, 3)}
+	dir := t.TempDir()
+	if err := r.write(dir); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	for _, want := range []string{
+		"| 64 | 1 | gnet | 900 | 1.20 |", // median of 1200 and 600; paired ratio 1.2 both rounds
+		"| 12.00 | 0.80 | 8.00 | 0.80 |", // CPU: median 12, paired 0.8; min 8 against 10
+		"| get | 100 | gnet | 900 | 0.90 |",
+		"| 50 % | 450 |", "| yes |", "| 95 % | 855 |", "| **no** |",
+		"![latency-get.png](latency-get.png)", "![connections.png](connections.png)",
+	} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+	for _, f := range []string{"report.json", "latency-get.png", "latency-open-loop.png", "connections.png"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
