@@ -63,6 +63,26 @@ var scenarios = map[string]func(points int, a Area) ScenarioFunc{
 			return appendPost(dst, "POST", "/collections/pts/search", b)
 		}
 	},
+	"bulk": func(_ int, a Area) ScenarioFunc {
+		// A FeatureCollection of BulkSize new points with random ids:
+		// all or nothing, one record, one fsync.
+		return func(dst []byte, rng *rand.Rand) []byte {
+			var body [BulkSize * 128]byte
+			b := append(body[:0], `{"type":"FeatureCollection","features":[`...)
+			for i := 0; i < BulkSize; i++ {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"type":"Feature","id":"b`...)
+				b = strconv.AppendUint(b, rng.Uint64(), 36)
+				b = append(b, `","geometry":{"type":"Point","coordinates":[`...)
+				b = appendCoords(b, a.Lon+rng.Float64()*a.W, a.Lat+rng.Float64()*a.W)
+				b = append(b, `]},"properties":{"n":1}}`...)
+			}
+			b = append(b, "]}"...)
+			return appendPost(dst, "POST", "/collections/pts/items", b)
+		}
+	},
 	"put": func(points int, a Area) ScenarioFunc {
 		return func(dst []byte, rng *rand.Rand) []byte {
 			var path [64]byte
@@ -75,6 +95,9 @@ var scenarios = map[string]func(points int, a Area) ScenarioFunc{
 		}
 	},
 }
+
+// BulkSize is how many features one request of the bulk scenario inserts.
+const BulkSize = 100
 
 // ScenarioNames lists the scenarios.
 func ScenarioNames() []string {

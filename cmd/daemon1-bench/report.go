@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/geometryos/daemon1/bench/loadgen"
 	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
@@ -64,7 +66,7 @@ func (r *report) markdown(plots []string) string {
 		"daemon1 started afresh (`-fsync always`), its data loaded, then warmed up for a second before each cell.\n\n",
 		r.Machine, r.Suite, r.Finished.Sub(r.Started).Round(time.Second))
 	r.engineMarkdown(&b)
-	b.WriteString("## Scenarios, 50 connections, closed loop\n\nRatios are to fasthttp.Server serving the same handlers, measured in the same run.\n\n")
+	b.WriteString("## Scenarios, 50 connections, closed loop\n\nRatios are to fasthttp.Server serving the same handlers, measured in the same run. put and bulk are durable (`-fsync always`); a bulk request inserts " + strconv.Itoa(loadgen.BulkSize) + " new points (features/s = req/s × " + strconv.Itoa(loadgen.BulkSize) + ").\n\n")
 	b.WriteString("| scenario | points | engine | req/s | ×fasthttp | p50 | p90 | p99 | p99.9 | p99.99 | max (ms) | CPU µs/req | ×fasthttp | errors | non-2xx |\n")
 	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, row := range r.Table {

@@ -35,7 +35,7 @@ var plans = map[string]plan{
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "put"},
 		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256}, putConns: []int{1, 64}},
 	"full": {duration: 5 * time.Second, warmup: time.Second, engineRounds: 3, points: []int{100_000, 1_000_000},
-		scenarios: []string{"healthz", "get", "bbox", "nearby", "within", "put"},
+		scenarios: []string{"healthz", "get", "bbox", "nearby", "within", "put", "bulk"},
 		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
 		sizes: []int{10_000, 100_000, 1_000_000}, putConns: []int{1, 16, 64, 256}},
 }
