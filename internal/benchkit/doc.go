@@ -1,5 +1,5 @@
-// Package benchkit is what the benchmark commands share: running wrk
-// (pinned or not) and reading its report, a server's CPU time and memory
-// from /proc, and the statistics every report is made of (medians, paired
-// ratios, minima).
+// Package benchkit is what the benchmark suite needs of the machine: a
+// server's CPU time and memory from /proc, free loopback ports, waiting
+// for a server to listen or be ready, stopping it, and pinning servers to
+// CPUs.
 package benchkit

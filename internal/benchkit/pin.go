@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// Pinning keeps the servers and wrk on separate CPUs, so that they do not
-// take turns on the same core and each figure measures one side only. Every
-// server gets the same CPUs and GOMAXPROCS, so fasthttp.Server's goroutines
-// and the gnet loops have the same cores to run on.
+// Pinning puts the servers on given CPUs (taskset), so that their figures
+// are steadier on a shared machine. Every server gets the same CPUs and
+// GOMAXPROCS, so fasthttp.Server's goroutines and the gnet loops have the
+// same cores to run on.
 type Pinning struct {
-	Server, Client string // taskset CPU lists; "" means not pinned
-	Procs          string // GOMAXPROCS for the servers
+	Server string // a taskset CPU list; "" means not pinned
+	Procs  string // GOMAXPROCS for the servers
 }
 
 // ServerCmd is the command that starts a server: pinned, with GOMAXPROCS
@@ -27,11 +27,6 @@ func (p Pinning) ServerCmd(bin string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// ClientCmd is the command that runs the load generator.
-func (p Pinning) ClientCmd(bin string, args ...string) *exec.Cmd {
-	return p.wrap(p.Client, bin, args...)
-}
-
 func (p Pinning) wrap(cpus, bin string, args ...string) *exec.Cmd {
 	if cpus == "" {
 		return exec.Command(bin, args...)
@@ -41,9 +36,9 @@ func (p Pinning) wrap(cpus, bin string, args ...string) *exec.Cmd {
 
 func (p Pinning) String() string {
 	if p.Server == "" {
-		return "Servers and wrk are not pinned."
+		return "Servers are not pinned."
 	}
-	return fmt.Sprintf("Servers pinned to CPU %s (GOMAXPROCS=%s, %s event loops), wrk to CPU %s.", p.Server, p.Procs, p.Procs, p.Client)
+	return fmt.Sprintf("Servers pinned to CPU %s (GOMAXPROCS=%s, %s event loops).", p.Server, p.Procs, p.Procs)
 }
 
 // CPUCount counts the CPUs in a taskset list such as "0", "0,2" or "0-3".
