@@ -174,3 +174,15 @@ func TestScenariosAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// The progress line comes once a second while a run lasts.
+func TestProgressLine(t *testing.T) {
+	addr := fakeServer(t, func(int64) time.Duration { return time.Millisecond })
+	var out strings.Builder
+	if _, err := Run(context.Background(), Config{Addr: addr, Conns: 2, Duration: 1500 * time.Millisecond, Scenario: get, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "req/s") || !strings.Contains(out.String(), "p99") {
+		t.Fatalf("progress: %q", out.String())
+	}
+}
