@@ -175,13 +175,7 @@ func run(cfg config) int {
 	log.Printf("daemon1: listening on %s (engine %s); replaying %s", srv.Addr(), cfg.engine, filepath.Join(cfg.dataDir, store.FileName))
 
 	// /readyz is 503 and the API answers 503 until the file is replayed.
-	cfg.store.Logf = log.Printf
-	cfg.store.OnSync = obs.Set().NewHistogram("daemon1_aof_fsync_seconds").Update
-	if os.Getenv("DAEMON1_TEST_ACK_BEFORE_DURABLE") == "1" {
-		cfg.store.AckBeforeDurable = true
-		log.Printf("daemon1: WARNING: DAEMON1_TEST_ACK_BEFORE_DURABLE=1: writes are acknowledged before they are durable (a test's negative control)")
-	}
-	db, err := store.Open(cfg.dataDir, cfg.repair, cfg.store, retrier)
+	db, err := openStore(cfg, obs, retrier)
 	if err != nil {
 		log.Printf("daemon1: %v", err)
 		srv.Drain(time.Second)
@@ -192,8 +186,6 @@ func run(cfg config) int {
 			log.Printf("daemon1: closing the append-only file: %v", err)
 		}
 	}()
-	log.Printf("daemon1: %s", db.Replay)
-	registerStoreMetrics(obs.Set(), db)
 	features.SetStore(db.Store)
 	health.SetCheck(db.ReadOnly)
 	health.SetReady(true)
@@ -223,4 +215,22 @@ func run(cfg config) int {
 	stopBackground()
 	log.Printf("daemon1: stopped in %s (%d connections still open at the deadline)", time.Since(stopStart).Round(time.Millisecond), left)
 	return 0
+}
+
+// openStore replays the data directory's append-only file and exposes the
+// store's metrics.
+func openStore(cfg config, obs *server.Observer, retrier *retry.Retrier) (*store.Durable, error) {
+	cfg.store.Logf = log.Printf
+	cfg.store.OnSync = obs.Set().NewHistogram("daemon1_aof_fsync_seconds").Update
+	if os.Getenv("DAEMON1_TEST_ACK_BEFORE_DURABLE") == "1" {
+		cfg.store.AckBeforeDurable = true
+		log.Printf("daemon1: WARNING: DAEMON1_TEST_ACK_BEFORE_DURABLE=1: writes are acknowledged before they are durable (a test's negative control)")
+	}
+	db, err := store.Open(cfg.dataDir, cfg.repair, cfg.store, retrier)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("daemon1: %s", db.Replay)
+	registerStoreMetrics(obs.Set(), db)
+	return db, nil
 }
