@@ -286,7 +286,7 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		p.Reset()
 	}
 	reach := circleBox(q.Lon, q.Lat, q.Radius)
-	cur := q.Cursor
+	cur, hits := q.Cursor, p.hits[:0]
 	visited, more, enough := 0, false, false
 	// With a radius, whatever lies outside the circle's bounding box is
 	// too far: comparing boxes spares the trigonometry for most of the
@@ -309,11 +309,11 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		if c.hidden(f) {
 			return true
 		}
-		if cur.Set && (d < cur.Dist || d == cur.Dist && f.ID() <= cur.ID) {
+		if cur.passed(d, f) {
 			return true
 		}
-		n := len(p.Features)
-		if (n >= want || enough) && n > 0 && d > p.Dists[n-1] {
+		n := len(hits)
+		if (n >= want || enough) && n > 0 && d > hits[n-1].d {
 			// Everything at the last distance kept is in: the page is whole.
 			more = true
 			return false
@@ -325,15 +325,16 @@ func (c *Collection) nearby(q *Query, p *Page) {
 				return false
 			}
 		}
-		p.Features = append(p.Features, f)
-		p.Dists = append(p.Dists, d)
+		hits = append(hits, hit{f, d})
 		return true
 	})
 	c.mu.RUnlock()
-	sortByDistance(p)
-	if len(p.Features) > want {
-		p.Features, p.Dists, more = p.Features[:want], p.Dists[:want], true
+	p.hits = hits
+	sortHits(hits) // the index gives distance order already: this settles ties
+	if len(hits) > want {
+		hits, more = hits[:want], true
 	}
+	p.keep(hits)
 	rank := cur.Rank + len(p.Features)
 	switch {
 	case more && rank < q.K && len(p.Features) > 0:
@@ -367,7 +368,7 @@ func (c *Collection) nearbyInBox(q *Query, p *Page, want int, radius float64, fi
 			continue
 		}
 		within++
-		if cur.Set && (d < cur.Dist || d == cur.Dist && f.ID() <= cur.ID) {
+		if cur.passed(d, f) {
 			continue
 		}
 		hits = append(hits, hit{f, d})
@@ -376,17 +377,9 @@ func (c *Collection) nearbyInBox(q *Query, p *Page, want int, radius float64, fi
 	if !final && len(hits) < want {
 		return false
 	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if a.d != b.d { // ids only on ties: reading one is a cache miss
-			return cmp.Compare(a.d, b.d)
-		}
-		return cmp.Compare(a.f.ID(), b.f.ID())
-	})
+	sortHits(hits)
 	hits = hits[:min(len(hits), want)]
-	for _, h := range hits {
-		p.Features = append(p.Features, h.f)
-		p.Dists = append(p.Dists, h.d)
-	}
+	p.keep(hits)
 	total := q.K // at most; known only within the query's own radius
 	if final {
 		total = min(within, q.K)
@@ -418,13 +411,27 @@ func (c *Collection) guessRadius(n int) float64 {
 	return math.Max(1, math.Sqrt(2*float64(n)*area/(math.Pi*float64(count))))
 }
 
-// sortByDistance orders a nearby page by (distance, id); the index gives
-// distance order already, so this only settles ties.
-func sortByDistance(p *Page) {
-	for i := 1; i < len(p.Features); i++ {
-		for j := i; j > 0 && (p.Dists[j] < p.Dists[j-1] || p.Dists[j] == p.Dists[j-1] && p.Features[j].ID() < p.Features[j-1].ID()); j-- {
-			p.Features[j], p.Features[j-1] = p.Features[j-1], p.Features[j]
-			p.Dists[j], p.Dists[j-1] = p.Dists[j-1], p.Dists[j]
+// sortHits orders nearby results by (distance, id): ties are broken by id
+// so that pages never repeat or skip a feature.
+func sortHits(hits []hit) {
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.d != b.d { // ids only on ties: reading one is a cache miss
+			return cmp.Compare(a.d, b.d)
 		}
+		return cmp.Compare(a.f.ID(), b.f.ID())
+	})
+}
+
+// keep makes hits the page's features and distances.
+func (p *Page) keep(hits []hit) {
+	for _, h := range hits {
+		p.Features = append(p.Features, h.f)
+		p.Dists = append(p.Dists, h.d)
 	}
+}
+
+// passed reports whether a nearby result at distance d was on a page
+// before the cursor.
+func (c Cursor) passed(d float64, f *Feature) bool {
+	return c.Set && (d < c.Dist || d == c.Dist && f.ID() <= c.ID)
 }
