@@ -2,6 +2,7 @@ package api
 
 import (
 	json "github.com/goccy/go-json"
+	"net/url"
 
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
@@ -44,7 +45,7 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 	status := fasthttp.StatusOK
 	if created {
 		status = fasthttp.StatusCreated
-		ctx.Response.Header.Set("Location", "/collections/"+pathEscape(c.Name()))
+		ctx.Response.Header.Set("Location", "/collections/"+url.PathEscape(c.Name()))
 	}
 	respond(ctx, status, mtJSON, func(b []byte) []byte { return appendCollection(b, ctx, c) })
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/geometryos/daemon1/codec"
@@ -60,9 +59,6 @@ func appendLink(dst []byte, ctx *fasthttp.RequestCtx, rel, typ, title string, hr
 	}
 	return append(dst, `"}`...)
 }
-
-// pathEscape escapes a collection name or feature id for a path segment.
-func pathEscape(s string) string { return url.PathEscape(s) }
 
 // appendTimeStamp appends the "timeStamp" member: when the response was made.
 func appendTimeStamp(dst []byte) []byte {

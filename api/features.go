@@ -2,6 +2,7 @@ package api
 
 import (
 	_ "embed"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -222,7 +223,7 @@ func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) [
 		b = codec.AppendFloat(b, v)
 	}
 	b = append(b, `]],"crs":"`+crs84+`"}},"links":[`...)
-	name := pathEscape(c.Name())
+	name := url.PathEscape(c.Name())
 	b = appendLink(b, ctx, "self", "application/json", "this collection", "/collections/", name)
 	b = append(b, ',')
 	b = appendLink(b, ctx, "items", codec.GeoJSONContentType, "its features", "/collections/", name, "/items")

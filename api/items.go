@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"sync"
 
 	"github.com/geometryos/daemon1/codec"
@@ -147,7 +148,7 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 func appendItem(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Feature) []byte {
 	b = appendFeature(b, f, false, 0)
 	b = append(b, `,"links":[`...)
-	b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "", "/collections/", c.Name(), "/items/", pathEscape(f.ID()))
+	b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "", "/collections/", c.Name(), "/items/", url.PathEscape(f.ID()))
 	b = append(b, ',')
 	b = appendLink(b, ctx, "collection", "application/json", "", "/collections/", c.Name())
 	return append(b, "]}"...)
@@ -161,7 +162,7 @@ func answerFeature(ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Featu
 	status := fasthttp.StatusOK
 	if created {
 		status = fasthttp.StatusCreated
-		ctx.Response.Header.Set("Location", "/collections/"+c.Name()+"/items/"+pathEscape(f.ID()))
+		ctx.Response.Header.Set("Location", "/collections/"+c.Name()+"/items/"+url.PathEscape(f.ID()))
 	}
 	respond(ctx, status, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f) })
 }

@@ -92,9 +92,8 @@ var (
 
 // Stats are the durability figures for the metrics.
 type Stats struct {
-	Batches, Records, Bytes atomic.Uint64 // appended
-	Syncs                   atomic.Uint64
-	SyncNanos               atomic.Uint64 // summed
+	Batches, Bytes          atomic.Uint64 // appended
+	Syncs                   atomic.Uint64 // (their durations go to Options.OnSync)
 	WriteErrors             atomic.Uint64
 	Rewrites, RewriteErrors atomic.Uint64
 	FileSize                atomic.Int64
@@ -161,7 +160,6 @@ func (s *Store) sync() error {
 	err := s.opts.Log.Sync()
 	took := time.Since(start)
 	s.stats.Syncs.Add(1)
-	s.stats.SyncNanos.Add(uint64(took))
 	if s.opts.OnSync != nil {
 		s.opts.OnSync(took.Seconds())
 	}
