@@ -182,34 +182,32 @@ func runSuite(name, bin, out string) error {
 		return err
 	}
 	defer s.stop()
+	// add measures one cell on s (gnet) and appends it to dst.
+	add := func(dst *[]Row, scenario string, conns, idle int, rate float64) error {
+		row, err := s.measure(p, scenario, conns, idle, 1, rate)
+		*dst = append(*dst, row)
+		return err
+	}
 	closed := rep.find("get", "gnet", p.points[0])
 	for _, load := range p.openLoad {
-		row, err := s.measure(p, "get", 50, 0, 1, load*closed.RPS)
-		if err != nil {
+		if err := add(&rep.Open, "get", 50, 0, load*closed.RPS); err != nil {
 			return err
 		}
-		rep.Open = append(rep.Open, row)
 	}
 	for _, c := range p.conns {
-		row, err := s.measure(p, "get", c, 0, 1, 0)
-		if err != nil {
+		if err := add(&rep.Conns, "get", c, 0, 0); err != nil {
 			return err
 		}
-		rep.Conns = append(rep.Conns, row)
 	}
 	if p.idleBusy[0] > 0 {
-		row, err := s.measure(p, "get", p.idleBusy[1], p.idleBusy[0], 1, 0)
-		if err != nil {
+		if err := add(&rep.Conns, "get", p.idleBusy[1], p.idleBusy[0], 0); err != nil {
 			return err
 		}
-		rep.Conns = append(rep.Conns, row)
 	}
 	for _, c := range p.putConns {
-		row, err := s.measure(p, "put", c, 0, 1, 0)
-		if err != nil {
+		if err := add(&rep.Puts, "put", c, 0, 0); err != nil {
 			return err
 		}
-		rep.Puts = append(rep.Puts, row)
 	}
 	for _, size := range p.sizes {
 		sz, err := startServer(bin, "gnet", size)
