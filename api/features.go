@@ -78,14 +78,14 @@ func (a *Features) Register(r *server.Router) {
 	r.Handle("GET", "/api", server.Inline, a.openAPI)
 	r.Handle("GET", "/collections", server.Inline, a.collections)
 	r.Handle("GET", "/collections/{c}", server.Inline, a.collection)
-	r.Handle("PUT", "/collections/{c}", server.Worker, a.write(a.createCollection))
-	r.Handle("DELETE", "/collections/{c}", server.Worker, a.write(a.dropCollection))
+	a.handleWrite(r, "PUT", "/collections/{c}", a.createCollection)
+	a.handleWrite(r, "DELETE", "/collections/{c}", a.dropCollection)
 	r.Handle("GET", "/collections/{c}/items", server.Inline, a.items)
-	r.Handle("POST", "/collections/{c}/items", server.Worker, a.write(a.postItems)).Budget = a.budget
+	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
 	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.item)
-	r.Handle("PUT", "/collections/{c}/items/{id}", server.Worker, a.write(a.putItem))
-	r.Handle("PATCH", "/collections/{c}/items/{id}", server.Worker, a.write(a.patchItem))
-	r.Handle("DELETE", "/collections/{c}/items/{id}", server.Worker, a.write(a.deleteItem))
+	a.handleWrite(r, "PUT", "/collections/{c}/items/{id}", a.putItem)
+	a.handleWrite(r, "PATCH", "/collections/{c}/items/{id}", a.patchItem)
+	a.handleWrite(r, "DELETE", "/collections/{c}/items/{id}", a.deleteItem)
 	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search)
 	if obs := r.Observer(); obs != nil {
 		for _, k := range apiKinds {
@@ -107,13 +107,18 @@ func (a *Features) Register(r *server.Router) {
 	}
 }
 
-// write guards a write handler with the bearer token.
-func (a *Features) write(h fasthttp.RequestHandler) fasthttp.RequestHandler {
-	return func(ctx *fasthttp.RequestCtx) {
+// handleWrite registers a write: on a worker (it waits for the append-only
+// file), guarded by the bearer token, and marked as a write, so that once
+// it runs its answer is never replaced by a 503 (an error answer to a write
+// means nothing changed).
+func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasthttp.RequestHandler) *server.Route {
+	rt := r.Handle(method, pattern, server.Worker, func(ctx *fasthttp.RequestCtx) {
 		if a.auth.allowed(ctx) {
 			h(ctx)
 		}
-	}
+	})
+	rt.Writes = true
+	return rt
 }
 
 // lookup returns the collection of the path's {c}, or answers 404.

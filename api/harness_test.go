@@ -46,13 +46,21 @@ type daemon struct {
 
 func startDaemon(t *testing.T, engine string, o Options) *daemon {
 	t.Helper()
+	return startDaemonWith(t, engine, o, server.Options{Workers: 8, Budget: 5 * time.Second})
+}
+
+// startDaemonWith is startDaemon with the engine's options (its address is
+// always 127.0.0.1:0).
+func startDaemonWith(t *testing.T, engine string, o Options, so server.Options) *daemon {
+	t.Helper()
 	if o.Store == nil {
 		o.Store = store.New()
 	}
 	r := server.NewRouter(server.NewObserver(metrics.NewSet()))
 	NewHealth(nil).Register(r)
 	NewFeatures(o).Register(r)
-	s, err := server.NewServer(engine, r, server.Options{Addr: "127.0.0.1:0", Logf: t.Logf, Workers: 8, Budget: 5 * time.Second})
+	so.Addr, so.Logf = "127.0.0.1:0", t.Logf
+	s, err := server.NewServer(engine, r, so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func (c *conn) account(x *exchange) {
 		m.kind, m.detail = KindBudgetOverrun, "the answer was not ready within the request budget: answered 503 instead"
 	case m.expired:
 		rm.expired.Inc()
-		m.kind, m.detail = KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it"
+		m.kind, m.detail = KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it (nothing changed)"
 	}
 	if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, c.nc.remote))

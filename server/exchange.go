@@ -19,7 +19,7 @@ type exchange struct {
 	meta       meta
 	c          *conn
 	out        []byte       // the serialized response
-	state      atomic.Int32 // xRunning, xDone or xOrphaned
+	state      atomic.Int32 // xQueued, xStarted, xDone or xOrphaned
 	close      bool         // decided at parse: the connection closes after this response
 	closeAfter bool         // decided when serialized: close, or the handler or a drain asked
 	counted    bool         // counted in Engine.inFlight
@@ -27,9 +27,10 @@ type exchange struct {
 }
 
 const (
-	xRunning int32 = iota
-	xDone
-	xOrphaned // the connection closed while a worker ran: the worker releases
+	xQueued   int32 = iota // waiting for a worker (or running inline)
+	xStarted               // a worker runs its handler
+	xDone                  // answered: the loop may write it
+	xOrphaned              // given up by the loop (closed, or stood in for): the worker releases
 )
 
 // maxPooledOut is the largest response buffer a pooled exchange keeps.
@@ -89,7 +90,7 @@ func (e *Engine) reset(x *exchange) {
 		x.out = nil
 	}
 	x.out = x.out[:0]
-	x.state.Store(xRunning)
+	x.state.Store(xQueued)
 }
 
 // reqReader feeds fasthttp's parser the bytes of one framed request.
@@ -173,11 +174,18 @@ func (c *conn) reject(status int) {
 	c.finishWithStatus(c.acquire(c.e.mono()), status)
 }
 
-// runWorker is the worker pool's function.
+// runWorker is the worker pool's function. A request the loop has given up
+// on never runs. A write's answer is never replaced once its handler has
+// started: it is the truth about what changed, late or not (the lateness is
+// counted when it is written). A read that finishes late is answered 503.
 func (e *Engine) runWorker(x *exchange) {
 	started := e.mono()
 	if e.obs != nil {
 		e.obs.queueWait.Update(time.Duration(started - x.submitted).Seconds())
+	}
+	if !x.state.CompareAndSwap(xQueued, xStarted) {
+		e.release(x) // a stand-in has answered it: running it now would make that a lie
+		return
 	}
 	if started >= x.meta.deadlineMono {
 		// It waited past its budget: answering late helps nobody.
@@ -185,8 +193,7 @@ func (e *Engine) runWorker(x *exchange) {
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	} else {
 		e.call(x)
-		if e.mono() > x.meta.deadlineMono {
-			// Finished, but late: the 503 it gets in its place says so.
+		if !x.meta.route.Writes && e.mono() > x.meta.deadlineMono {
 			x.meta.overrun = true
 			x.ctx.Response.Reset()
 			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
@@ -194,11 +201,21 @@ func (e *Engine) runWorker(x *exchange) {
 	}
 	x.out = e.appendResponse(x.out[:0], x)
 	c := x.c
-	if !x.state.CompareAndSwap(xRunning, xDone) {
+	if !x.state.CompareAndSwap(xStarted, xDone) {
 		e.release(x) // orphaned: the connection is gone
 		return
 	}
 	c.wake()
+}
+
+// abandon takes x from its worker so that the loop may answer in its place,
+// and reports whether the handler had not started. A write whose handler
+// has started cannot be abandoned: only its own answer says what it did.
+func (x *exchange) abandon() (ok, queued bool) {
+	if x.state.CompareAndSwap(xQueued, xOrphaned) {
+		return true, true
+	}
+	return !x.meta.route.Writes && x.state.CompareAndSwap(xStarted, xOrphaned), false
 }
 
 func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx) }

@@ -87,6 +87,13 @@ func testRouterWith(obs *Observer) *Router {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		fmt.Fprintf(ctx, "slow %d %s", ms, ctx.QueryArgs().Peek("i"))
 	})
+	r.Handle("PUT", "/write/{ms}", Worker, func(ctx *fasthttp.RequestCtx) {
+		ms, _ := strconv.Atoi(string(Param(ctx, "ms")))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		writesMade.Add(1)
+		ctx.SetStatusCode(fasthttp.StatusCreated)
+		fmt.Fprintf(ctx, "made %d", ms)
+	}).Writes = true
 	r.Handle("GET", "/fast/{n}", Inline, func(ctx *fasthttp.RequestCtx) {
 		fmt.Fprintf(ctx, "fast %s %s", Param(ctx, "n"), ctx.QueryArgs().Peek("i"))
 	})
@@ -103,6 +110,9 @@ func testRouterWith(obs *Observer) *Router {
 }
 
 var okBody = []byte("ok")
+
+// writesMade counts the writes PUT /write/{ms} made.
+var writesMade atomic.Int64
 
 // blockRelease holds GET /block's handler until the test closes it.
 var blockRelease = make(chan struct{})

@@ -14,6 +14,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/errlog"
 	"github.com/geometryos/daemon1/retry"
+	"github.com/panjf2000/gnet/v2"
 	"github.com/valyala/fasthttp"
 )
 
@@ -93,6 +94,80 @@ func TestLateWorkerAnswered503(t *testing.T) {
 		!strings.Contains(got[1], `"kind":"budget_overrun","status":200`) {
 		t.Fatalf("error log %q, want the 503 stand-in's and the late 200's overruns", got)
 	}
+}
+
+// A write whose handler has started answers its own result, late or not:
+// a 503 in its place would say that nothing changed when something did.
+func TestLateWriteAnswersItsResult(t *testing.T) {
+	e, obs, lines := observed(t, Options{Budget: 20 * time.Millisecond})
+	before := writesMade.Load()
+	out, _ := feed(t, e, []byte(crlf("PUT /write/60 HTTP/1.1\nHost: a\nContent-Length: 0\n\nGET /fast/1 HTTP/1.1\nHost: a\n\n")))
+	rs := parseResponses(t, out)
+	if len(rs) != 2 || rs[0].status != 201 || rs[0].body != "made 60" || rs[1].status != 200 {
+		t.Fatalf("got %v; want the late write's own 201, then the 200", rs)
+	}
+	if n := writesMade.Load() - before; n != 1 {
+		t.Fatalf("%d writes made, want 1", n)
+	}
+	if v := metricValue(t, obs, `daemon1_budget_overruns_total{route="/write/{ms}",method="PUT"}`); v != "1" {
+		t.Fatalf("overruns = %s, want 1", v)
+	}
+	if got := lines(); len(got) != 2 || !strings.Contains(got[0], `"kind":"budget_overrun","status":201`) {
+		t.Fatalf("error log %q, want the late 201's overrun first", got)
+	}
+}
+
+// A write the loop gave up on while it waited for a worker never runs: its
+// 503 is the truth.
+func TestAbandonedWriteNeverRuns(t *testing.T) {
+	e, _, lines := observed(t, Options{Budget: 20 * time.Millisecond})
+	fc := &fakeConn{}
+	e.OnOpen(fc)
+	c := fc.ctx.(*conn)
+	ran := false
+	x := c.acquire(e.mono() - int64(time.Second))
+	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Writes: true, Handler: func(*fasthttp.RequestCtx) { ran = true }}
+	x.counted = true
+	e.inFlight.Add(1)
+	c.push(x)
+	c.flushReady(e.mono()) // the loop gets there first: it stands in
+	if c.pending() != 0 || !bytes.Contains(c.out, []byte("503 Service Unavailable")) {
+		t.Fatalf("pending %d, out %q: want the 503 stand-in written", c.pending(), c.out)
+	}
+	e.runWorker(x) // the worker gets there next
+	if ran {
+		t.Fatal("the write ran after a 503 was answered in its place")
+	}
+	e.OnClose(fc, nil)
+	if got := lines(); len(got) != 1 || !strings.Contains(got[0], `"kind":"queue_expired"`) || !strings.Contains(got[0], "nothing changed") {
+		t.Fatalf("error log %q, want one queue_expired saying nothing changed", got)
+	}
+}
+
+// A started write at the head of the queue past its budget is waited for:
+// the connection neither stands in for it nor times out.
+func TestStartedWriteIsWaitedFor(t *testing.T) {
+	e, _, _ := observed(t, Options{Budget: 20 * time.Millisecond})
+	fc := &fakeConn{}
+	e.OnOpen(fc)
+	c := fc.ctx.(*conn)
+	x := c.acquire(e.mono() - int64(time.Second))
+	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Writes: true}
+	x.counted = true
+	e.inFlight.Add(1)
+	c.push(x)
+	x.state.Store(xStarted)
+	if act := e.OnTraffic(fc); act != gnet.None || c.pending() != 1 || len(fc.out) != 0 || c.deadline.Load() != 0 {
+		t.Fatalf("action %v, pending %d, out %q, deadline %d: want the write waited for", act, c.pending(), fc.out, c.deadline.Load())
+	}
+	x.ctx.SetStatusCode(201)
+	x.out = e.appendResponse(x.out[:0], x)
+	x.state.Store(xDone)
+	e.OnTraffic(fc)
+	if !bytes.Contains(fc.out, []byte("HTTP/1.1 201 Created")) {
+		t.Fatalf("wrote %q, want the write's 201", fc.out)
+	}
+	e.OnClose(fc, nil)
 }
 
 func TestWorkerExpiredInQueue(t *testing.T) {

@@ -23,17 +23,23 @@ func (c *conn) push(x *exchange) {
 }
 
 // flushReady moves finished responses at the head of the queue into out. A
-// worker still running at the head past its request's deadline is answered
-// 503 in its place (its late result is dropped), so no answer runs late and
-// those behind it are not held up.
+// request at the head still waiting for a worker past its deadline, or a
+// read still running, is answered 503 in its place (its late result is
+// dropped), so no read answers late and those behind it are not held up. A
+// write whose handler has started is waited for: an error answer to a write
+// means nothing changed, so only its own answer may be sent.
 func (c *conn) flushReady(now int64) {
 	for c.qhead < len(c.queue) {
 		x := c.queue[c.qhead]
 		if x.state.Load() != xDone {
-			if now < x.meta.deadlineMono || !x.state.CompareAndSwap(xRunning, xOrphaned) {
-				break // still in budget, or it finished just now: look again
+			if now < x.meta.deadlineMono {
+				break // still in budget: look again when woken
 			}
-			x = c.standIn(x)
+			ok, queued := x.abandon()
+			if !ok {
+				break // a write under way, or it finished just now: its worker wakes us
+			}
+			x = c.standIn(x, queued)
 			c.queue[c.qhead] = x
 		}
 		c.queue[c.qhead] = nil
@@ -75,7 +81,7 @@ func (c *conn) emit(x *exchange) {
 // releases the finished ones: the connection is gone.
 func (c *conn) orphanAll() {
 	for _, x := range c.queue[c.qhead:] {
-		if !x.state.CompareAndSwap(xRunning, xOrphaned) {
+		if !x.state.CompareAndSwap(xQueued, xOrphaned) && !x.state.CompareAndSwap(xStarted, xOrphaned) {
 			c.e.release(x)
 		}
 	}
@@ -88,13 +94,14 @@ func (c *conn) orphanAll() {
 }
 
 // standIn makes the 503 that answers in place of late, whose worker now owns
-// and releases it.
-func (c *conn) standIn(late *exchange) *exchange {
+// and releases it; queued says its handler never ran.
+func (c *conn) standIn(late *exchange, queued bool) *exchange {
 	x := c.acquire(c.e.mono())
 	lm := &late.meta
 	x.meta.id, x.meta.route, x.meta.startMono, x.meta.deadlineMono = lm.id, lm.route, lm.startMono, lm.deadlineMono
 	x.meta.start, x.meta.deadline = lm.start, lm.deadline
-	x.meta.http10, x.meta.head, x.meta.overrun = lm.http10, lm.head, true
+	x.meta.http10, x.meta.head = lm.http10, lm.head
+	x.meta.overrun, x.meta.expired = !queued, queued
 	x.close = late.close
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)

@@ -34,6 +34,12 @@ type Route struct {
 	// route: for operators' endpoints such as /metrics, which a scraper would
 	// rather get late than as a 503.
 	Budget time.Duration
+	// Writes marks a route that changes state (set before serving). Once
+	// its handler has started, its answer is sent whatever the time: an
+	// error answer to a write must mean that nothing changed, so the engine
+	// never answers 503 in its place. It may still be refused, with nothing
+	// done, while it waits for a worker.
+	Writes bool
 
 	metrics *routeMetrics // nil without an Observer
 }

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/geometryos/daemon1/server"
+)
+
+// An error answer to a write means nothing changed: with many concurrent
+// writers and a budget far too small for them, every write answered 2xx
+// exists afterwards and every write answered otherwise does not.
+func TestWritesTellTheTruth(t *testing.T) {
+	for _, engine := range []string{"gnet", "fasthttp"} {
+		t.Run(engine, func(t *testing.T) {
+			d := startDaemonWith(t, engine, Options{}, server.Options{Workers: 16, Budget: 300 * time.Microsecond})
+			d.store.Create("c", "", "")
+			const writers, each = 256, 6
+			type answer struct {
+				id     string // "" for a POST without one
+				status int
+			}
+			answers := make(chan answer, writers*each)
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range each {
+						method, path, id := "PUT", "", fmt.Sprintf("w%d-%d", w, i)
+						if i%2 == 1 {
+							method, path, id = "POST", "/collections/c/items", ""
+						} else {
+							path = "/collections/c/items/" + id
+						}
+						body := fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%d.5,%d.5]},"properties":{"w":%d}}`, w%90, i, w)
+						req, _ := http.NewRequest(method, d.base+path, strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/geo+json")
+						resp, err := client.Do(req)
+						if err != nil {
+							t.Errorf("%s %s: %v", method, path, err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						answers <- answer{id, resp.StatusCode}
+					}
+				}()
+			}
+			wg.Wait()
+			client.CloseIdleConnections()
+			close(answers)
+			c := d.store.Collection("c")
+			made, refused := 0, 0
+			for a := range answers {
+				ok := a.status/100 == 2
+				if ok {
+					made++
+				} else if a.status != 503 {
+					t.Errorf("status %d: want 2xx or 503", a.status)
+				} else {
+					refused++
+				}
+				if a.id == "" {
+					continue
+				}
+				if _, exists := c.Get(a.id); exists != ok {
+					t.Errorf("PUT %s answered %d, but the feature exists = %v", a.id, a.status, exists)
+				}
+			}
+			if c.Len() != made {
+				t.Errorf("%d features stored, %d writes answered 2xx (%d refused)", c.Len(), made, refused)
+			}
+			t.Logf("%d made, %d refused with 503", made, refused)
+		})
+	}
+}
