@@ -12,6 +12,7 @@ import (
 // were still open when it gave up waiting.
 func (e *Engine) Drain(timeout time.Duration) (left int, err error) {
 	e.draining.Store(true)
+	e.ln.Close()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if e.conns.len() == 0 && e.inFlight.Load() == 0 {
@@ -29,8 +30,8 @@ func (e *Engine) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := e.eng.Stop(ctx)
-	if runErr := <-e.done; err == nil {
-		err = runErr
+	if <-e.done; err == nil {
+		err = e.runErr
 	}
 	if werr := e.workers.Close(time.Second); err == nil {
 		err = werr

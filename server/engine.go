@@ -2,13 +2,15 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"log"
-	"net"
+	"os"
+	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/geometryos/daemon1/pool"
@@ -71,18 +73,24 @@ type Engine struct {
 	inFlight  atomic.Int64
 	draining  atomic.Bool
 
-	eng    gnet.Engine
-	addr   string
-	booted chan struct{}
-	done   chan error
-	epoch  time.Time
+	caps          *connCaps
+	ln            *listener
+	idleSocketDir string // of gnet's unreachable listener
+	bootOnce      sync.Once
+	eng           gnet.Engine
+	addr          string
+	booted        chan struct{}
+	done          chan struct{} // closed when the event loops have stopped
+	runErr        error         // why they stopped; read after done
+	epoch         time.Time
 }
 
 // New makes an Engine for r. Register every route on r first.
 func New(r *Router, o Options) (*Engine, error) {
 	o = o.withDefaults()
 	e := &Engine{router: r, obs: r.obs, opts: o, lim: o.Limits, logger: fasthttpLogger(o.Logf),
-		booted: make(chan struct{}), done: make(chan error, 1), epoch: time.Now()}
+		booted: make(chan struct{}), done: make(chan struct{}), epoch: time.Now()}
+	e.caps = newConnCaps(&e.lim, e.obs)
 	e.exchanges.New = func() *exchange { return &exchange{} }
 	bufSize := o.Limits.MaxHeaderBytes + 4096
 	e.readers.New = func() *reqReader {
@@ -106,27 +114,64 @@ func New(r *Router, o Options) (*Engine, error) {
 
 // Start listens and serves in the background; it returns once the engine
 // accepts connections, or with the error that stopped it from starting.
+//
+// The engine accepts through its own listener (see listen.go) and hands each
+// connection to gnet (Engine.Register). gnet will not run without a listener
+// of its own, so it gets a Unix socket that no one can reach: its path is
+// removed as soon as it is bound.
 func (e *Engine) Start() error {
+	ln, err := listen(e.opts.Addr, e.opts.ReusePort, e.obs, e.opts.Logf)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", e.opts.Addr, err)
+	}
+	e.ln, e.addr = ln, ln.Addr().String()
+	dir, err := os.MkdirTemp("", "daemon1-")
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("cannot start the event loops: %w", err)
+	}
+	e.idleSocketDir = dir
 	go func() {
-		e.done <- gnet.Run(e, "tcp://"+e.opts.Addr,
+		e.runErr = gnet.Run(e, "unix://"+filepath.Join(dir, "unreachable.sock"),
 			gnet.WithMulticore(e.opts.Loops > 1),
 			gnet.WithNumEventLoop(e.opts.Loops),
-			gnet.WithReusePort(e.opts.ReusePort),
 			gnet.WithTicker(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithLogger(gnetLogger(e.opts.Logf)),
 		)
+		ln.Close()
+		os.RemoveAll(dir)
+		close(e.done)
 	}()
 	select {
 	case <-e.booted:
-		return nil
-	case err := <-e.done:
+	case <-e.done:
+		err := e.runErr
 		if err == nil {
 			err = errors.New("engine stopped before it started")
 		}
-		return fmt.Errorf("cannot listen on %s: %w", e.opts.Addr, err)
+		return fmt.Errorf("cannot start the event loops: %w", err)
+	}
+	go e.accept()
+	return nil
+}
+
+// accept hands every connection the listener accepts to the event loops,
+// until the listener is closed.
+func (e *Engine) accept() {
+	for {
+		c, err := e.ln.accept()
+		if err != nil {
+			return
+		}
+		if _, err := e.eng.Register(gnet.NewNetConnContext(context.Background(), c)); err != nil {
+			c.Close() // the engine is stopping
+		}
 	}
 }
+
+// Done is closed once the event loops have stopped.
+func (e *Engine) Done() <-chan struct{} { return e.done }
 
 // Addr is the address the engine listens on, with the port it got.
 func (e *Engine) Addr() string { return e.addr }
@@ -146,22 +191,12 @@ func (e *Engine) mono() int64 { return int64(time.Since(e.epoch)) }
 // wall turns a mono reading into a time.Time without reading the clock.
 func (e *Engine) wall(mono int64) time.Time { return e.epoch.Add(time.Duration(mono)) }
 
-// OnBoot records the bound address.
+// OnBoot keeps the engine's handle and makes gnet's own listener
+// unreachable. The engine has booted once the ticker first runs (OnTick):
+// by then the event loops exist to take connections.
 func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.eng = eng
-	e.addr = e.opts.Addr
-	if fd, err := eng.Dup(); err == nil {
-		if sa, err := syscall.Getsockname(fd); err == nil {
-			switch a := sa.(type) {
-			case *syscall.SockaddrInet4:
-				e.addr = (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String()
-			case *syscall.SockaddrInet6:
-				e.addr = (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String()
-			}
-		}
-		syscall.Close(fd)
-	}
-	close(e.booted)
+	os.RemoveAll(e.idleSocketDir)
 	return gnet.None
 }
 
@@ -170,7 +205,11 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if e.draining.Load() {
 		return nil, gnet.Close
 	}
-	c := &conn{e: e, gc: gc, nc: netConn{local: gc.LocalAddr(), remote: gc.RemoteAddr()}, id: e.connIDs.Add(1)}
+	remote := gc.RemoteAddr()
+	if !e.caps.admit(remote) {
+		return nil, gnet.Close
+	}
+	c := &conn{e: e, gc: gc, nc: netConn{local: gc.LocalAddr(), remote: remote}, id: e.connIDs.Add(1)}
 	if e.obs != nil {
 		e.obs.accepts.Inc()
 	}
@@ -189,6 +228,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 		return gnet.None
 	}
 	gc.SetContext(nil)
+	e.caps.release(c.nc.remote)
 	e.conns.remove(c)
 	e.watch.remove(c)
 	c.orphanAll()

@@ -1,14 +1,13 @@
 package server
 
 import (
-	"sync/atomic"
-
 	"context"
 	"fmt"
-	"github.com/geometryos/daemon1/errlog"
 	"net"
+	"sync/atomic"
 	"time"
 
+	"github.com/geometryos/daemon1/errlog"
 	"github.com/geometryos/daemon1/pool"
 	"github.com/valyala/fasthttp"
 )
@@ -22,8 +21,9 @@ type FastHTTP struct {
 	opts     Options
 	metas    pool.Of[meta]
 	srv      *fasthttp.Server
-	ln       net.Listener
-	done     chan error
+	ln       *listener
+	caps     *connCaps
+	done     chan struct{} // closed when Serve has returned
 	inFlight atomic.Int64
 }
 
@@ -31,7 +31,7 @@ type FastHTTP struct {
 // fasthttp can express.
 func NewFastHTTP(r *Router, o Options) *FastHTTP {
 	o = o.withDefaults()
-	f := &FastHTTP{router: r, obs: r.obs, opts: o, done: make(chan error, 1)}
+	f := &FastHTTP{router: r, obs: r.obs, opts: o, done: make(chan struct{}), caps: newConnCaps(&o.Limits, r.obs)}
 	f.metas.New = func() *meta { return &meta{} }
 	f.metas.Reset = (*meta).reset
 	f.srv = &fasthttp.Server{
@@ -60,19 +60,30 @@ func NewFastHTTP(r *Router, o Options) *FastHTTP {
 	return f
 }
 
-// Start listens and serves in the background.
+// Start listens and serves in the background, accepting through the
+// listener the gnet engine uses too (it survives running out of
+// descriptors, where fasthttp.Server would stop accepting) and applying the
+// connection caps.
 func (f *FastHTTP) Start() error {
-	ln, err := net.Listen("tcp", f.opts.Addr)
+	ln, err := listen(f.opts.Addr, f.opts.ReusePort, f.obs, f.opts.Logf)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", f.opts.Addr, err)
 	}
 	f.ln = ln
-	go func() { f.done <- f.srv.Serve(ln) }()
+	go func() {
+		if err := f.srv.Serve(cappedListener{ln, f.caps}); err != nil {
+			f.opts.Logf("daemon1: fasthttp.Server stopped: %v", err)
+		}
+		close(f.done)
+	}()
 	return nil
 }
 
 // Addr is the bound address.
 func (f *FastHTTP) Addr() string { return f.ln.Addr().String() }
+
+// Done is closed once the server has stopped serving.
+func (f *FastHTTP) Done() <-chan struct{} { return f.done }
 
 // Drain shuts the server down, waiting up to timeout for open requests.
 func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {

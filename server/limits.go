@@ -36,9 +36,16 @@ type Limits struct {
 	// MaxInFlight caps requests in progress across the process; above it no
 	// connection is parsed until some finish.
 	MaxInFlight int
+
+	// MaxConns caps the connections open at once; MaxConnsPerIP, those of
+	// one client IP. A connection past either is closed as it is accepted.
+	// Their defaults derive from the descriptor limit (see defaultConnCaps).
+	MaxConns      int
+	MaxConnsPerIP int
 }
 
-// DefaultLimits are the limits used for zero fields of Limits.
+// DefaultLimits are the limits used for zero fields of Limits, but for the
+// connection caps, which derive from the descriptor limit.
 var DefaultLimits = Limits{
 	MaxHeaderBytes:   8 << 10,
 	MaxHeaderFields:  100,
@@ -67,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.MaxPipeline, d.MaxPipeline)
 	orDefault(&l.MaxPendingOutput, d.MaxPendingOutput)
 	orDefault(&l.MaxInFlight, d.MaxInFlight)
+	maxConns, perIP := defaultConnCaps(fdLimit())
+	orDefault(&l.MaxConns, maxConns)
+	orDefault(&l.MaxConnsPerIP, min(perIP, l.MaxConns))
 	return l
 }
 

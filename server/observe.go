@@ -27,6 +27,10 @@ type Observer struct {
 	unmatched, rejected *routeMetrics // 404/405/501/OPTIONS; framing errors
 
 	accepts       *metrics.Counter
+	acceptErrors  *metrics.Counter // accept failed (descriptors ran out, …)
+	connsShed     *metrics.Counter // accepted only to be told 503 for want of descriptors
+	refusedMax    *metrics.Counter // closed at accept: MaxConns reached
+	refusedPerIP  *metrics.Counter // closed at accept: MaxConnsPerIP reached
 	poolFull      *metrics.Counter
 	queueWait     *metrics.PrometheusHistogram
 	pipelineDepth *metrics.PrometheusHistogram
@@ -93,6 +97,10 @@ func (o *Observer) RegisterKind(kind string) {
 func NewObserver(set *metrics.Set) *Observer {
 	o := &Observer{set: set, errors: map[string]*metrics.Counter{}}
 	o.accepts = set.NewCounter("daemon1_connections_accepted_total")
+	o.acceptErrors = set.NewCounter("daemon1_accept_errors_total")
+	o.connsShed = set.NewCounter("daemon1_connections_shed_total")
+	o.refusedMax = set.NewCounter(`daemon1_connections_refused_total{reason="max_conns"}`)
+	o.refusedPerIP = set.NewCounter(`daemon1_connections_refused_total{reason="max_conns_per_ip"}`)
 	o.poolFull = set.NewCounter("daemon1_worker_pool_full_total")
 	o.queueWait = set.NewPrometheusHistogramExt("daemon1_worker_queue_wait_seconds", latencyBounds)
 	o.pipelineDepth = set.NewPrometheusHistogramExt("daemon1_pipeline_depth", []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})

@@ -14,6 +14,9 @@ type Server interface {
 	// Drain stops serving gracefully within timeout; it reports connections
 	// still open when it stopped waiting.
 	Drain(timeout time.Duration) (left int, err error)
+	// Done is closed once the engine has stopped serving: after Drain, or
+	// on its own, which is a failure the process must not outlive.
+	Done() <-chan struct{}
 }
 
 // NewServer makes the engine named by engine ("gnet" or "fasthttp").

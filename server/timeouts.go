@@ -110,6 +110,7 @@ func (c *conn) linger(now int64) gnet.Action {
 // of its request's budget; the rest every fullScanTicks ticks, since their
 // deadlines are seconds long.
 func (e *Engine) OnTick() (time.Duration, gnet.Action) {
+	e.bootOnce.Do(func() { close(e.booted) })
 	now := e.mono()
 	wake := func(c *conn) {
 		if d := c.deadline.Load(); d != 0 && now >= d || c.poll.Load() {

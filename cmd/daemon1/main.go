@@ -63,6 +63,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&lim.MaxPipeline, "max-pipeline", d.MaxPipeline, "requests of one connection in progress before it stops being read")
 	fs.IntVar(&lim.MaxPendingOutput, "max-pending-output", d.MaxPendingOutput, "unsent bytes of one connection before it stops being read")
 	fs.IntVar(&lim.MaxInFlight, "max-inflight", d.MaxInFlight, "requests in progress in the process before no connection is read")
+	fs.IntVar(&lim.MaxConns, "max-conns", 0, "connections open at once; more are closed as they are accepted (0: the descriptor limit less a tenth, kept for files)")
+	fs.IntVar(&lim.MaxConnsPerIP, "max-conns-per-ip", 0, "connections open at once from one client IP (0: half of -max-conns)")
 	fs.StringVar(&c.log.Dir, "log-dir", filepath.Join("data", "logs"), "`directory` of the error log (errors.jsonl, rotated)")
 	fs.IntVar(&c.log.MaxSizeMB, "log-max-size", 100, "rotate the error log when it passes this many `MB`")
 	fs.IntVar(&c.log.MaxBackups, "log-max-backups", 10, "compressed error-log backups to keep")
@@ -203,7 +205,13 @@ func run(cfg config) int {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	s := <-sig
+	s, alive := awaitStop(sig, srv.Done())
+	if !alive {
+		// A process that no longer serves must not look alive to its
+		// supervisor: exit, and be restarted.
+		log.Printf("daemon1: the %s engine stopped serving on its own: exiting", cfg.engine)
+		return 1
+	}
 	log.Printf("daemon1: %s: draining (up to %s)", s, cfg.drainTimeout)
 	draining.Store(true)
 	stopStart := time.Now()
@@ -215,6 +223,17 @@ func run(cfg config) int {
 	stopBackground()
 	log.Printf("daemon1: stopped in %s (%d connections still open at the deadline)", time.Since(stopStart).Round(time.Millisecond), left)
 	return 0
+}
+
+// awaitStop waits for a signal to stop, or for the engine to stop serving
+// on its own (alive is then false).
+func awaitStop(sig <-chan os.Signal, engineDone <-chan struct{}) (s os.Signal, alive bool) {
+	select {
+	case s = <-sig:
+		return s, true
+	case <-engineDone:
+		return nil, false
+	}
 }
 
 // openStore replays the data directory's append-only file and exposes the

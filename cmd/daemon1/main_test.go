@@ -50,7 +50,15 @@ type proc struct {
 // unless args say otherwise.
 func start(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()}, args...)...)
+	return startArgv(t, []string{bin}, env, args...)
+}
+
+// startArgv is start for a command line that runs the binary last, such as
+// prlimit's.
+func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc {
+	t.Helper()
+	args = append(append(argv[1:len(argv):len(argv)], "-listen", "127.0.0.1:0", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()), args...)
+	cmd := exec.Command(argv[0], args...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
