@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/panjf2000/gnet/v2"
@@ -37,5 +38,24 @@ func waitForIdle(t *testing.T, e *Engine) {
 			t.Fatalf("%d requests still in flight: a pooled exchange leaked", e.InFlight())
 		}
 		sleepMs(5)
+	}
+}
+
+// Requests pipelined behind a response larger than MaxPendingOutput are
+// answered as soon as that response has gone to the socket, without new
+// bytes from the client to wake the connection (they waited for the 60 s
+// idle tick).
+func TestPipelinedBehindLargeResponses(t *testing.T) {
+	e := testEngine(t, Limits{MaxPendingOutput: 64 << 10})
+	const n = 8
+	out, closed := feed(t, e, []byte(strings.Repeat(crlf("GET /big HTTP/1.1\nHost: a\n\n"), n)))
+	rs := parseResponses(t, out)
+	if closed || len(rs) != n {
+		t.Fatalf("closed=%v, %d responses; want %d on an open connection", closed, len(rs), n)
+	}
+	for i, r := range rs {
+		if r.status != 200 || len(r.body) != 256<<10 {
+			t.Fatalf("response %d: %d with %d bytes", i, r.status, len(r.body))
+		}
 	}
 }

@@ -252,17 +252,25 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		c.lastActive = now
 	}
 	c.flushReady(now)
-	if !c.closing {
-		c.parse(now)
-	} else if n := gc.InboundBuffered(); n > 0 {
-		gc.Discard(n) // nothing after a closing request is ever parsed
-	}
-	if len(c.out) > 0 {
-		c.lastActive = now
-		_, err := gc.Write(c.out)
-		c.out = c.out[:0]
-		if err != nil {
-			return gnet.Close
+	for {
+		paused := false
+		if !c.closing {
+			paused = c.parse(now)
+		} else if n := gc.InboundBuffered(); n > 0 {
+			gc.Discard(n) // nothing after a closing request is ever parsed
+		}
+		if len(c.out) > 0 {
+			c.lastActive = now
+			_, err := gc.Write(c.out)
+			c.resetOut()
+			if err != nil {
+				return gnet.Close
+			}
+		}
+		// Parsing paused for output that has now gone to the socket: go
+		// on, since no new bytes may ever come to wake this connection.
+		if !paused || c.overloaded() {
+			break
 		}
 	}
 	if len(c.done) > 0 {
@@ -271,20 +279,30 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	return c.settle(now)
 }
 
+// resetOut empties the connection's output once written (gnet copied what
+// it could not send), dropping a buffer grown past maxPooledOut.
+func (c *conn) resetOut() {
+	if cap(c.out) > maxPooledOut {
+		c.out = nil
+		return
+	}
+	c.out = c.out[:0]
+}
+
 // parse frames and serves every complete request in the inbound buffer,
-// unless backpressure says to wait.
-func (c *conn) parse(now int64) {
+// unless backpressure says to wait; it reports whether it paused for it.
+func (c *conn) parse(now int64) (paused bool) {
 	gc := c.gc
 	avail := gc.InboundBuffered()
 	if avail == 0 || avail < c.need {
 		if c.need > 0 {
 			c.awaitBody(now) // the 100 Continue may have waited for the queue
 		}
-		return
+		return false
 	}
 	buf, err := gc.Peek(avail)
 	if err != nil {
-		return
+		return false
 	}
 	rd := c.e.readers.Get()
 	defer c.e.readers.Put(rd)
@@ -292,6 +310,7 @@ func (c *conn) parse(now int64) {
 	for off < len(buf) && !c.closing {
 		if c.overloaded() {
 			c.poll.Store(true)
+			paused = true
 			break
 		}
 		if c.reqStart == 0 {
@@ -319,6 +338,7 @@ func (c *conn) parse(now int64) {
 	if served > 0 && c.e.obs != nil {
 		c.e.obs.pipelineDepth.Update(float64(served))
 	}
+	return paused
 }
 
 // awaitBody notes a request whose header block is complete and whose body is

@@ -33,7 +33,8 @@ const (
 	xOrphaned              // given up by the loop (closed, or stood in for): the worker releases
 )
 
-// maxPooledOut is the largest response buffer a pooled exchange keeps.
+// maxPooledOut is the largest buffer a pooled exchange, or an idle
+// connection, keeps: bigger ones go back to the garbage collector after use.
 const maxPooledOut = 64 << 10
 
 // acquire returns an exchange bound to c: the connection's spare one when it
@@ -81,6 +82,10 @@ func (e *Engine) reset(x *exchange) {
 	if x.counted {
 		e.inFlight.Add(-1)
 	}
+	// fasthttp keeps body buffers across Reset: give big ones back, or an
+	// idle connection holds its largest response for life.
+	x.ctx.Request.ReleaseBody(maxPooledOut)
+	x.ctx.Response.ReleaseBody(maxPooledOut)
 	x.ctx.Request.Reset()
 	x.ctx.Response.Reset()
 	x.ctx.ResetUserValues()

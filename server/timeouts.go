@@ -74,7 +74,7 @@ func (c *conn) expire() gnet.Action {
 		c.gc.Discard(n)
 	}
 	_, err := c.gc.Write(c.out)
-	c.out = c.out[:0]
+	c.resetOut()
 	c.reqStart, c.bodyStart = 0, 0
 	if err != nil {
 		return gnet.Close
