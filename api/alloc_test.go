@@ -17,7 +17,7 @@ import (
 func TestGetPointFeatureAllocs(t *testing.T) {
 	s := store.New()
 	c, _, _ := s.Create("c", "", "")
-	in, err := store.ParseFeature([]byte(`{"type":"Feature","id":"point-000123","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{"name":"A"}}`), "")
+	in, err := store.ParseFeature([]byte(`{"type":"Feature","id":"point-000123","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{"name":"A"}}`), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func benchStore(b *testing.B, n int) *store.Store {
 	ins := make([]*store.Input, n)
 	for i := range ins {
 		in, err := store.ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":"pt-%07d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"n":%d}}`,
-			i, 13+rng.Float64(), 52+rng.Float64(), i), "")
+			i, 13+rng.Float64(), 52+rng.Float64(), i), "", 0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -24,6 +24,9 @@ type Options struct {
 	// insert is all or nothing, so it cannot answer part of its work in
 	// the request budget as a listing does.
 	BulkBudget time.Duration
+	// MaxVertices caps the positions of one geometry, in a feature or a
+	// search (422 beyond); 0: store.DefaultMaxVertices.
+	MaxVertices int
 }
 
 // Defaults of Options.
@@ -37,6 +40,7 @@ type Features struct {
 	store   atomic.Pointer[store.Store]
 	auth    *Auth
 	maxBulk int
+	maxVert int
 	budget  time.Duration
 	pages   pagePool
 }
@@ -49,7 +53,10 @@ func NewFeatures(o Options) *Features {
 	if o.BulkBudget <= 0 {
 		o.BulkBudget = DefaultBulkBudget
 	}
-	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, budget: o.BulkBudget}
+	if o.MaxVertices <= 0 {
+		o.MaxVertices = store.DefaultMaxVertices
+	}
+	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget}
 	if o.Store != nil {
 		a.SetStore(o.Store)
 	}
@@ -86,7 +93,7 @@ func (a *Features) Register(r *server.Router) {
 	a.handleWrite(r, "PUT", "/collections/{c}/items/{id}", a.putItem)
 	a.handleWrite(r, "PATCH", "/collections/{c}/items/{id}", a.patchItem)
 	a.handleWrite(r, "DELETE", "/collections/{c}/items/{id}", a.deleteItem)
-	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search)
+	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search).OffloadBody = searchOffloadBody
 	if obs := r.Observer(); obs != nil {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)
@@ -106,6 +113,10 @@ func (a *Features) Register(r *server.Router) {
 		obs.Set().NewGauge("daemon1_store_features", func() float64 { return count(true) })
 	}
 }
+
+// searchOffloadBody is the largest search body parsed on an event loop:
+// a polygon of about 500 vertices.
+const searchOffloadBody = 16 << 10
 
 // handleWrite registers a write: on a worker (it waits for the append-only
 // file), guarded by the bearer token, and marked as a write, so that once

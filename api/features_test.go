@@ -209,7 +209,21 @@ func TestBadInput(t *testing.T) {
 		f(m, path, geo(`{"type":"Point","coordinates":[1e300,0]}`), 422, "/problems/invalid-geometry", "longitude 1e+300 is outside")
 		f(m, path, geo(`{"type":"Point","coordinates":["1",0]}`), 422, "/problems/invalid-geometry", "must be a position")
 		f(m, path, geo(`{"type":"Pointy","coordinates":[0,0]}`), 422, "/problems/invalid-geometry", `"Pointy" is not a geometry type`)
+		// Text that GDAL and OWSLib could not read back (RFC 8259 §8.1).
+		f(m, path, `{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"n":{"x":["ok","`+"\xff"+`"]}}}`,
+			400, "/problems/invalid-body", "properties.n.x[1]: holds bytes that are not UTF-8")
+		f(m, path, `{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"s":"\ud800"}}`,
+			400, "/problems/invalid-body", "properties.s: holds a lone UTF-16 surrogate")
+		f(m, path, `{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"big":1e400}}`,
+			400, "/problems/invalid-body", "properties.big: the number 1e400 is out of range")
+		f(m, path, `{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[0,0]}} {}`, 400, "/problems/invalid-body", "after top-level value")
 	}
+	f("POST", "/collections/c/items", `{"type":"Feature","id":"a\u0000b","geometry":{"type":"Point","coordinates":[0,0]}}`, 400, "/problems/invalid-body", "id: must not hold control characters")
+	f("POST", "/collections/c/items", `{"type":"Feature","id":"`+"\xff"+`","geometry":{"type":"Point","coordinates":[0,0]}}`, 400, "/problems/invalid-body", "id: holds bytes that are not UTF-8")
+	f("POST", "/collections/c/items", `{"type":"Feature","id":1e999,"geometry":{"type":"Point","coordinates":[0,0]}}`, 400, "/problems/invalid-body", "id: the number 1e999 is out of range")
+	f("PATCH", "/collections/c/items/a", `{"properties":{"s":"`+"\xff"+`"}}`, 400, "/problems/invalid-body", "properties.s: holds bytes that are not UTF-8")
+	f("PATCH", "/collections/c/items/a", `{"properties":{"n":1}} x`, 400, "/problems/invalid-body", "unexpected data after the JSON value")
+	f("POST", "/collections/c/search", `{"nearby":{"point":[0,0]}} {}`, 400, "/problems/invalid-body", "unexpected data after the JSON value")
 	f("GET", "/collections/c/items?bbox=1,2,3", "", 400, "/problems/invalid-parameter", "must be minLon,minLat,maxLon,maxLat")
 	f("GET", "/collections/c/items?bbox=1,2,x,4", "", 400, "/problems/invalid-parameter", `"x" is not a number`)
 	f("GET", "/collections/c/items?bbox=10,0,-10,1", "", 400, "/problems/invalid-parameter", "antimeridian")

@@ -42,6 +42,19 @@ type daemon struct {
 	base  string
 	store *store.Store
 	srv   server.Server
+	obs   *server.Observer
+}
+
+// metric returns the value of one series of the daemon's metrics, or "".
+func (d *daemon) metric(series string) string {
+	var b bytes.Buffer
+	d.obs.Set().WritePrometheus(&b)
+	for _, line := range strings.Split(b.String(), "\n") {
+		if name, v, ok := strings.Cut(line, " "); ok && name == series {
+			return v
+		}
+	}
+	return ""
 }
 
 func startDaemon(t *testing.T, engine string, o Options) *daemon {
@@ -56,7 +69,8 @@ func startDaemonWith(t *testing.T, engine string, o Options, so server.Options) 
 	if o.Store == nil {
 		o.Store = store.New()
 	}
-	r := server.NewRouter(server.NewObserver(metrics.NewSet()))
+	obs := server.NewObserver(metrics.NewSet())
+	r := server.NewRouter(obs)
 	NewHealth(nil).Register(r)
 	NewFeatures(o).Register(r)
 	so.Addr, so.Logf = "127.0.0.1:0", t.Logf
@@ -72,7 +86,7 @@ func startDaemonWith(t *testing.T, engine string, o Options, so server.Options) 
 			t.Errorf("drain: %v", err)
 		}
 	})
-	return &daemon{t: t, base: "http://" + s.Addr(), store: o.Store, srv: s}
+	return &daemon{t: t, base: "http://" + s.Addr(), store: o.Store, srv: s, obs: obs}
 }
 
 // reply is a response, read whole.

@@ -3,7 +3,9 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/url"
+	"strconv"
 	"sync"
 
 	"github.com/geometryos/daemon1/codec"
@@ -180,9 +182,9 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	var many []*store.Input
 	var err error
 	if bytes.Equal(ct, mtGeoJSONSeq) {
-		many, err = store.ParseSeq(ctx.Request.Body(), a.maxBulk)
+		many, err = store.ParseSeq(ctx.Request.Body(), a.maxBulk, a.maxVert)
 	} else {
-		single, many, err = store.ParseItems(ctx.Request.Body(), a.maxBulk)
+		single, many, err = store.ParseItems(ctx.Request.Body(), a.maxBulk, a.maxVert)
 	}
 	var tooMany *store.TooManyError
 	switch {
@@ -230,7 +232,7 @@ func (a *Features) putItem(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	id := server.Param(ctx, "id")
-	in, err := store.ParseFeature(ctx.Request.Body(), "")
+	in, err := store.ParseFeature(ctx.Request.Body(), "", a.maxVert)
 	if err != nil {
 		inputProblem(ctx, err)
 		return
@@ -267,6 +269,10 @@ func (a *Features) patchItem(ctx *fasthttp.RequestCtx) {
 		badBody(ctx, "the body must be a JSON merge patch (RFC 7396) of the feature: %v", err)
 		return
 	}
+	if err := store.CheckJSON(ctx.Request.Body(), ""); err != nil {
+		inputProblem(ctx, err) // decoding would have replaced what it refuses
+		return
+	}
 	if _, ok := patch.(map[string]any); !ok {
 		badBody(ctx, "the body must be a JSON object: a merge patch of the feature's geometry and properties")
 		return
@@ -285,7 +291,7 @@ func (a *Features) patchItem(ctx *fasthttp.RequestCtx) {
 		if err != nil {
 			return nil, err
 		}
-		return store.ParseFeature(raw, "")
+		return store.ParseFeature(raw, "", a.maxVert)
 	})
 	if err != nil {
 		writeError(ctx, c, id, err)
@@ -316,10 +322,26 @@ func decodeNumbers(raw []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, errors.New("more than one JSON value")
+	if err := endOfInput(dec, raw); err != nil {
+		return nil, err
 	}
 	return v, nil
+}
+
+// endOfInput refuses anything but white space after the value dec read
+// from raw.
+func endOfInput(dec *json.Decoder, raw []byte) error {
+	if rest := bytes.TrimSpace(raw[dec.InputOffset():]); len(rest) > 0 {
+		return fmt.Errorf("unexpected data after the JSON value at byte %d: %s", dec.InputOffset(), clipText(rest))
+	}
+	return nil
+}
+
+func clipText(b []byte) string {
+	if len(b) > 40 {
+		return strconv.Quote(string(b[:40])) + "…"
+	}
+	return strconv.Quote(string(b))
 }
 
 // mergePatch applies patch to target as RFC 7396 says: members of an object

@@ -37,13 +37,17 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 	var body searchBody
 	dec := json.NewDecoder(bytes.NewReader(ctx.Request.Body()))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
+	err := dec.Decode(&body)
+	if err == nil {
+		err = endOfInput(dec, ctx.Request.Body())
+	}
+	if err != nil {
 		badBody(ctx, "the body must be {\"intersects\"|\"within\": geometry} or {\"nearby\": {\"point\": [lon, lat], \"k\": n, \"radius\": metres}}, with optional \"limit\" and \"cursor\": %v", err)
 		return
 	}
 	l := a.pages.get()
 	defer a.pages.put(l)
-	if err := body.query(&l.q); err != nil {
+	if err := body.query(&l.q, a.maxVert); err != nil {
 		inputProblem(ctx, err)
 		return
 	}
@@ -75,7 +79,7 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 
 // query checks the body and fills q; its errors are *store.InputError or
 // *store.GeometryError with paths into the body.
-func (s *searchBody) query(q *store.Query) error {
+func (s *searchBody) query(q *store.Query, maxVertices int) error {
 	n := 0
 	for _, set := range []bool{s.Intersects != nil, s.Within != nil, s.Nearby != nil} {
 		if set {
@@ -95,10 +99,10 @@ func (s *searchBody) query(q *store.Query) error {
 	switch {
 	case s.Intersects != nil:
 		q.Kind = store.Intersects
-		return s.geometry("intersects", s.Intersects, q)
+		return s.geometry("intersects", s.Intersects, q, maxVertices)
 	case s.Within != nil:
 		q.Kind = store.Within
-		return s.geometry("within", s.Within, q)
+		return s.geometry("within", s.Within, q, maxVertices)
 	}
 	q.Kind = store.Nearby
 	nb := s.Nearby
@@ -125,8 +129,8 @@ func (s *searchBody) query(q *store.Query) error {
 	return s.cursor(q, true)
 }
 
-func (s *searchBody) geometry(name string, raw json.RawMessage, q *store.Query) error {
-	g, err := store.ParseGeometry(raw)
+func (s *searchBody) geometry(name string, raw json.RawMessage, q *store.Query, maxVertices int) error {
+	g, err := store.ParseGeometry(raw, maxVertices)
 	if err != nil {
 		ge := err.(*store.GeometryError)
 		path := name

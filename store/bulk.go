@@ -17,8 +17,9 @@ func (e *TooManyError) Error() string {
 
 // ParseItems parses the body of a POST to a collection's items: one
 // Feature (single is set), or a FeatureCollection of at most max features
-// (many is set). A refused feature refuses the whole body.
-func ParseItems(raw []byte, max int) (single *Input, many []*Input, err error) {
+// (many is set). A refused feature refuses the whole body. Each geometry
+// may hold at most maxVertices positions (0: the default).
+func ParseItems(raw []byte, max, maxVertices int) (single *Input, many []*Input, err error) {
 	var rf rawFeature
 	if err := gojson.Unmarshal(raw, &rf); err != nil {
 		return nil, nil, &InputError{Reason: "must be a GeoJSON Feature or FeatureCollection: " + err.Error()}
@@ -36,7 +37,7 @@ func ParseItems(raw []byte, max int) (single *Input, many []*Input, err error) {
 		}
 		many = make([]*Input, len(feats))
 		for i, f := range feats {
-			if many[i], err = ParseFeature(f, "features["+strconv.Itoa(i)+"]"); err != nil {
+			if many[i], err = ParseFeature(f, "features["+strconv.Itoa(i)+"]", maxVertices); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -49,14 +50,15 @@ func ParseItems(raw []byte, max int) (single *Input, many []*Input, err error) {
 		}
 		return nil, nil, &InputError{Path: "type", Reason: "must be \"Feature\" or \"FeatureCollection\", got " + got}
 	}
-	single, err = rf.input("")
+	single, err = rf.input("", maxVertices)
 	return single, nil, err
 }
 
 // ParseSeq parses a GeoJSON text sequence (RFC 8142): each Feature preceded
 // by the record separator 0x1E and ended by a line feed; at most max of
-// them. Error paths name the record, from 0.
-func ParseSeq(raw []byte, max int) ([]*Input, error) {
+// them, each with at most maxVertices positions. Error paths name the
+// record, from 0.
+func ParseSeq(raw []byte, max, maxVertices int) ([]*Input, error) {
 	var ins []*Input
 	rest := bytes.TrimLeft(raw, " \t\r\n")
 	for i := 0; len(rest) > 0; i++ {
@@ -74,7 +76,7 @@ func ParseSeq(raw []byte, max int) ([]*Input, error) {
 		if len(ins) == max {
 			return nil, &TooManyError{Max: max}
 		}
-		in, err := ParseFeature(bytes.TrimSpace(rec), path)
+		in, err := ParseFeature(bytes.TrimSpace(rec), path, maxVertices)
 		if err != nil {
 			return nil, err
 		}

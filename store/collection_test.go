@@ -9,7 +9,7 @@ import (
 
 func feature(t *testing.T, raw string) *Input {
 	t.Helper()
-	in, err := ParseFeature([]byte(raw), "")
+	in, err := ParseFeature([]byte(raw), "", 0)
 	if err != nil {
 		t.Fatalf("%s: %v", raw, err)
 	}

@@ -3,8 +3,10 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/tidwall/geojson"
@@ -138,15 +140,16 @@ type rawFeature struct {
 // properties that are an object or null. path prefixes error paths
 // ("features[3]" inside a bulk insert). It returns an *InputError or a
 // *GeometryError (with path prefixed) for what it refuses.
-func ParseFeature(raw []byte, path string) (*Input, error) {
+// Its geometry may hold at most maxVertices positions (0: the default).
+func ParseFeature(raw []byte, path string, maxVertices int) (*Input, error) {
 	var rf rawFeature
 	if err := gojson.Unmarshal(raw, &rf); err != nil {
 		return nil, &InputError{Path: path, Reason: "must be a GeoJSON Feature object: " + err.Error()}
 	}
-	return rf.input(path)
+	return rf.input(path, maxVertices)
 }
 
-func (rf *rawFeature) input(path string) (*Input, error) {
+func (rf *rawFeature) input(path string, maxVertices int) (*Input, error) {
 	if rf.Type == nil || *rf.Type != "Feature" {
 		got := "missing"
 		if rf.Type != nil {
@@ -161,7 +164,7 @@ func (rf *rawFeature) input(path string) (*Input, error) {
 	if len(rf.Geometry) == 0 || string(rf.Geometry) == "null" {
 		return nil, &InputError{Path: join(path, "geometry"), Reason: "is missing: daemon1 stores features with a geometry"}
 	}
-	g, err := ParseGeometry(rf.Geometry)
+	g, err := ParseGeometry(rf.Geometry, maxVertices)
 	if err != nil {
 		ge := err.(*GeometryError)
 		return nil, &GeometryError{Path: join(join(path, "geometry"), ge.Path), Reason: ge.Reason}
@@ -171,6 +174,9 @@ func (rf *rawFeature) input(path string) (*Input, error) {
 	if len(rf.Properties) > 0 && string(rf.Properties) != "null" {
 		if rf.Properties[0] != '{' {
 			return nil, &InputError{Path: join(path, "properties"), Reason: "must be an object or null"}
+		}
+		if err := CheckJSON(rf.Properties, join(path, "properties")); err != nil {
+			return nil, err
 		}
 		in.Props = compact(rf.Properties)
 	}
@@ -182,6 +188,9 @@ func (rf *rawFeature) input(path string) (*Input, error) {
 func parseID(raw []byte, in *Input) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
+	}
+	if err := CheckJSON(raw, ""); err != nil {
+		return errors.New(err.(*InputError).Reason) // before decoding replaces bad bytes
 	}
 	switch raw[0] {
 	case '"':
@@ -198,10 +207,19 @@ func parseID(raw []byte, in *Input) error {
 	return CheckID(in.ID)
 }
 
-// CheckID checks a feature id's length.
+// CheckID checks a feature id: 1 to MaxIDBytes bytes of UTF-8 text with
+// no control characters (ids appear in paths, headers and logs).
 func CheckID(id string) error {
 	if len(id) == 0 || len(id) > MaxIDBytes {
 		return fmt.Errorf("must be 1 to %d bytes long, got %d", MaxIDBytes, len(id))
+	}
+	if !utf8.ValidString(id) {
+		return errors.New("must be UTF-8 text (RFC 8259 §8.1)")
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("must not hold control characters, found %q at byte %d", c, i)
+		}
 	}
 	return nil
 }

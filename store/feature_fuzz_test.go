@@ -13,7 +13,7 @@ func FuzzParseItems(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]}}]}`))
 	f.Add([]byte(`{"type":"Feature","id":"\u00e9\n","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"properties":{}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		single, many, err := ParseItems(raw, 10)
+		single, many, err := ParseItems(raw, 10, 0)
 		if err != nil {
 			return
 		}
@@ -25,7 +25,7 @@ func FuzzParseItems(f *testing.F) {
 				in.ID = "assigned"
 			}
 			ft := in.feature(1)
-			again, err := ParseFeature(featureJSON(t, ft), "")
+			again, err := ParseFeature(featureJSON(t, ft), "", 0)
 			if err != nil {
 				t.Fatalf("%s: stored as %q, which does not parse: %v", raw, featureJSON(t, ft), err)
 			}

@@ -25,6 +25,10 @@ func (e *GeometryError) Error() string {
 	return e.Path + ": " + e.Reason
 }
 
+// DefaultMaxVertices caps the positions of one geometry unless the caller
+// says otherwise.
+const DefaultMaxVertices = 100000
+
 // maxCollectionDepth bounds GeometryCollections nested in one another
 // (RFC 7946 §3.1.8 discourages nesting them at all).
 const maxCollectionDepth = 8
@@ -43,7 +47,17 @@ var parseOptions = &geojson.ParseOptions{
 // and an optional altitude, in WGS 84 ranges; lines of at least two
 // positions; closed rings of at least four. It returns the geometry, ready
 // for spatial predicates, or a *GeometryError.
-func ParseGeometry(raw []byte) (geojson.Object, error) {
+//
+// A geometry of more than maxVertices positions is refused before it is
+// decoded (0: DefaultMaxVertices): its cost grows with its size, and it
+// would be indexed whole.
+func ParseGeometry(raw []byte, maxVertices int) (geojson.Object, error) {
+	if maxVertices <= 0 {
+		maxVertices = DefaultMaxVertices
+	}
+	if n := countPositions(raw); n > maxVertices {
+		return nil, &GeometryError{Reason: fmt.Sprintf("has %d positions, more than the %d accepted (daemon1's -max-vertices): simplify it or split it", n, maxVertices)}
+	}
 	if err := checkGeometry(raw, "", 0); err != nil {
 		return nil, err
 	}

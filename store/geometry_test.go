@@ -11,7 +11,7 @@ import (
 func TestParseGeometryAccepts(t *testing.T) {
 	f := func(raw string) {
 		t.Helper()
-		obj, err := ParseGeometry([]byte(raw))
+		obj, err := ParseGeometry([]byte(raw), 0)
 		if err != nil {
 			t.Fatalf("%s: %v", raw, err)
 		}
@@ -33,7 +33,7 @@ func TestParseGeometryAccepts(t *testing.T) {
 func TestParseGeometryRejects(t *testing.T) {
 	f := func(raw, path, reason string) {
 		t.Helper()
-		_, err := ParseGeometry([]byte(raw))
+		_, err := ParseGeometry([]byte(raw), 0)
 		var ge *GeometryError
 		if !errors.As(err, &ge) {
 			t.Fatalf("%s: got %v, want a *GeometryError", raw, err)
@@ -87,7 +87,7 @@ func FuzzParseGeometry(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		obj, err := ParseGeometry(raw)
+		obj, err := ParseGeometry(raw, 0)
 		if err != nil {
 			return
 		}

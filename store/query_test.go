@@ -36,7 +36,7 @@ func randomFeatures(t testing.TB, rng *rand.Rand, n int) []*Input {
 		default:
 			g = fmt.Sprintf(`{"type":"Point","coordinates":[%g,%g]}`, lon, lat)
 		}
-		in, err := ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":"f%05d","geometry":%s,"properties":{"i":%d}}`, i, g, i), "")
+		in, err := ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":"f%05d","geometry":%s,"properties":{"i":%d}}`, i, g, i), "", 0)
 		if err != nil {
 			t.Fatalf("feature %d: %v", i, err)
 		}
@@ -114,7 +114,7 @@ func randomPolygon(t *testing.T, rng *rand.Rand, size float64) geojson.Object {
 	raw := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]],[[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`,
 		r.Min.X, r.Min.Y, r.Max.X, r.Min.Y, r.Max.X, cy, cx, r.Max.Y, r.Min.X, cy, r.Min.X, r.Min.Y,
 		cx-0.1, cy-0.1, cx+0.1, cy-0.1, cx, cy+0.1, cx-0.1, cy-0.1)
-	g, err := ParseGeometry([]byte(raw))
+	g, err := ParseGeometry([]byte(raw), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestRectDistanceIsALowerBound(t *testing.T) {
 func TestDistance(t *testing.T) {
 	f := func(geom string, lon, lat, want, tol float64) {
 		t.Helper()
-		g, err := ParseGeometry([]byte(geom))
+		g, err := ParseGeometry([]byte(geom), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ func BenchmarkQuery(b *testing.B) {
 	ins := make([]*Input, 100_000)
 	for i := range ins {
 		in, err := ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":"pt-%07d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"n":%d}}`,
-			i, 13+rng.Float64(), 52+rng.Float64(), i), "")
+			i, 13+rng.Float64(), 52+rng.Float64(), i), "", 0)
 		if err != nil {
 			b.Fatal(err)
 		}

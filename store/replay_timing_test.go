@@ -22,7 +22,7 @@ func BenchmarkReplay(b *testing.B) {
 		ins := make([]*Input, 10000)
 		for j := range ins {
 			in, err := ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":"pt-%07d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"n":%d}}`,
-				i+j, 13+rng.Float64(), 52+rng.Float64(), i+j), "")
+				i+j, 13+rng.Float64(), 52+rng.Float64(), i+j), "", 0)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -34,7 +34,7 @@ func measure(b *testing.B, n int) float64 {
 	for i := range ins {
 		raw := fmt.Appendf(nil, `{"type":"Feature","id":"pt-%07d","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},"properties":{"n":%d}}`,
 			i, 13+rng.Float64(), 52+rng.Float64(), i)
-		in, err := store.ParseFeature(raw, "")
+		in, err := store.ParseFeature(raw, "", 0)
 		if err != nil {
 			b.Fatal(err)
 		}

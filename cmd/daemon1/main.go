@@ -82,6 +82,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.authTokenFile, "auth-token-file", "", "`file` holding the bearer token that writes must carry (reads stay open); empty: writes need none")
 	fs.BoolVar(&c.insecure, "insecure-no-auth", false, "allow listening on a non-loopback address without -auth-token-file")
 	fs.IntVar(&c.features.MaxBulk, "max-bulk", api.DefaultMaxBulk, "most features in one bulk insert (413 beyond)")
+	fs.IntVar(&c.features.MaxVertices, "max-vertices", store.DefaultMaxVertices, "most positions in one geometry, of a feature or a search (422 beyond)")
 	fs.DurationVar(&c.features.BulkBudget, "bulk-budget", api.DefaultBulkBudget, "budget of POST /collections/{c}/items, which may be a bulk insert (all or nothing)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
