@@ -154,6 +154,17 @@ func (b *batch) drop(c *Collection) {
 	b.applies = append(b.applies, func() { b.s.remove(c) })
 }
 
+// versionFloor is where a collection made in this batch starts counting
+// versions: above every version a dropped collection gave out, those this
+// batch drops included.
+func (b *batch) versionFloor() uint64 {
+	v := b.s.dropFloor
+	for _, c := range b.dropped {
+		v = max(v, c.version)
+	}
+	return v
+}
+
 // freeID makes an id for a feature sent without one: the collection's next
 // version in hex, with a suffix in the unlikely case a client took it.
 func (b *batch) freeID(c *Collection) string { return b.freeIDExcept(c, nil) }

@@ -136,12 +136,12 @@ func (s *Store) write(buf []byte) error {
 		s.stats.WriteErrors.Add(1)
 		if errors.Is(err, aof.ErrSync) {
 			s.turnReadOnly(err)
-			return fmt.Errorf("%w: %v", ErrReadOnly, err)
+			return fmt.Errorf("%w: %w", ErrReadOnly, err)
 		}
 		if errors.Is(err, ErrNoSpace) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", ErrWriteFailed, err)
+		return fmt.Errorf("%w: %w", ErrWriteFailed, err)
 	}
 	s.stats.Batches.Add(1)
 	s.stats.Bytes.Add(uint64(len(buf)))
@@ -165,7 +165,7 @@ func (s *Store) sync() error {
 	}
 	if err != nil {
 		s.turnReadOnly(err)
-		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
 	}
 	return nil
 }
@@ -237,14 +237,19 @@ func Open(dir string, repair bool, o Options, r *retry.Retrier) (*Durable, error
 }
 
 // Close stops the committer and closes the file; writes acknowledged are
-// in it already (under FsyncAlways, synced).
+// in it already (under FsyncAlways, synced). Under the other policies the
+// last writes are synced now, and a failure to is reported: those writes
+// may not survive a crash of the machine.
 func (d *Durable) Close() error {
 	d.Store.Close()
 	if d.opts.AckBeforeDurable {
 		d.flushLate()
 	}
+	var syncErr error
 	if d.opts.Fsync != FsyncAlways && d.ReadOnly() == "" {
-		d.Writer.Sync()
+		if err := d.Writer.Sync(); err != nil {
+			syncErr = fmt.Errorf("the final fsync of the append-only file failed: %w", err)
+		}
 	}
-	return d.Writer.Close()
+	return errors.Join(syncErr, d.Writer.Close())
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/geometryos/daemon1/retry"
 	"github.com/geometryos/daemon1/store/aof"
@@ -270,7 +271,7 @@ func TestNoSpace(t *testing.T) {
 		t.Fatal(err)
 	}
 	ff.set(syscall.ENOSPC, nil)
-	if _, err := c.Create(point(t, "lost", 2, 2)); !errors.Is(err, ErrNoSpace) {
+	if _, err := c.Create(point(t, "lost", 2, 2)); !errors.Is(err, ErrNoSpace) || !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("a write on a full disk: %v", err)
 	}
 	if _, ok := c.Get("lost"); ok {
@@ -303,7 +304,7 @@ func TestSyncFailureTurnsReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ff.set(nil, syscall.EIO)
-	if _, err := c.Create(point(t, "x", 2, 2)); !errors.Is(err, ErrReadOnly) {
+	if _, err := c.Create(point(t, "x", 2, 2)); !errors.Is(err, ErrReadOnly) || !errors.Is(err, syscall.EIO) {
 		t.Fatalf("a write whose fsync fails: %v", err)
 	}
 	ff.set(nil, nil)
@@ -361,5 +362,76 @@ func TestPanickingWriteLeavesTheCommitter(t *testing.T) {
 	}
 	if _, err := c.Create(point(t, "b", 0, 0)); err != nil {
 		t.Fatalf("a write after it: %v", err)
+	}
+}
+
+// A feature's versions (its ETags) never repeat over the store's life: not
+// when its collection is dropped and made anew, not across restarts, not
+// after a compaction has forgotten the dropped collection.
+func TestVersionsNeverRepeat(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Fsync: FsyncNo}
+	seen := map[uint64]bool{}
+	put := func(s *Store) {
+		t.Helper()
+		c, _, err := s.Create("c", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			f, _, err := c.Put(point(t, "p", float64(i), 0), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[f.Version()] {
+				t.Fatalf("version %d given out twice", f.Version())
+			}
+			seen[f.Version()] = true
+		}
+		if _, err := s.Drop("c"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := open(t, dir, false, o)
+	put(d.Store)
+	put(d.Store) // dropped and made anew
+	d.Close()
+	d = open(t, dir, false, o)
+	put(d.Store) // after a restart
+	d.startCompaction(t)
+	d.Close()
+	d = open(t, dir, false, o) // from the compacted file, which holds no "c"
+	defer d.Close()
+	put(d.Store)
+}
+
+// startCompaction compacts the file now and waits for it.
+func (d *Durable) startCompaction(t *testing.T) {
+	t.Helper()
+	before := d.Stats().Rewrites.Load()
+	done := make(chan struct{})
+	err := d.do(func(*batch) error { d.startRewrite(); close(done); return nil })
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); d.Stats().Rewrites.Load() == before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the compaction did not finish")
+		}
+	}
+}
+
+// Close reports a failed final fsync (under the policies that sync late).
+func TestCloseReportsTheFinalSync(t *testing.T) {
+	s, ff, _ := faultyStore(t)
+	s.opts.Fsync = FsyncNo
+	d := &Durable{Store: s, Writer: s.opts.Log}
+	if _, _, err := s.Create("c", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ff.set(nil, syscall.EIO)
+	if err := d.Close(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Close after a failing final fsync: %v", err)
 	}
 }

@@ -21,6 +21,11 @@ const (
 	opPut    aof.Op = 3 // collection, feature
 	opDelete aof.Op = 4 // collection, version, id
 	opBulk   aof.Op = 5 // collection, count, features
+	// opFloor heads a compacted file: "" (no collection), then the highest
+	// version a dropped collection gave out, which a compacted file would
+	// otherwise forget. A collection made anew starts above it, so that an
+	// ETag never names two contents of one feature over the store's life.
+	opFloor aof.Op = 6
 )
 
 // Feature flags in a record.

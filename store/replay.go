@@ -150,6 +150,12 @@ func (s *Store) decode(op aof.Op, payload []byte) (apply func() error, n int, er
 			c.version = max(c.version, version)
 			return nil
 		}, 0, r.err
+	case opFloor:
+		floor := r.uvarint()
+		return func() error {
+			s.dropFloor = max(s.dropFloor, floor)
+			return nil
+		}, 0, r.err
 	case opDrop:
 		return func() error {
 			c, err := lookup()

@@ -52,6 +52,7 @@ func (s *Store) startRewrite() {
 		})
 		snaps = append(snaps, snap)
 	}
+	floor := s.dropFloor
 	rw, err := aof.NewRewriter(s.opts.Log.Path())
 	if err != nil {
 		s.rewriteFailed(err)
@@ -60,17 +61,19 @@ func (s *Store) startRewrite() {
 	r := &rewrite{rw: rw, started: time.Now(), from: s.opts.Log.Size()}
 	s.rewriting = r
 	go func() {
-		r.err = writeSnapshots(rw, snaps)
+		r.err = writeSnapshots(rw, floor, snaps)
 		s.rewriteDone <- r
 	}()
 }
 
-// writeSnapshots writes each collection as a create and bulk inserts.
-func writeSnapshots(rw *aof.Rewriter, snaps []snapshot) error {
+// writeSnapshots writes the version floor, then each collection as a
+// create and bulk inserts.
+func writeSnapshots(rw *aof.Rewriter, floor uint64, snaps []snapshot) error {
 	const perRecord = 1024
-	var buf []byte
+	buf, start := aof.Begin(nil, opFloor)
+	buf = appendString(buf, "")
+	buf = aof.Finish(appendUvarint(buf, floor), start)
 	for _, sn := range snaps {
-		var start int
 		buf, start = aof.Begin(buf, opCreate)
 		buf = appendString(buf, sn.name)
 		buf = appendString(buf, sn.title)

@@ -28,6 +28,9 @@ type Store struct {
 	rewriting   *rewrite // under the committer
 	rewriteDone chan *rewrite
 	rewriteBase int64 // the file's size after the last rewrite (or replay)
+	// dropFloor is the highest version a dropped collection gave out: a
+	// collection made anew starts above it. The committer's (and replay's).
+	dropFloor uint64
 	nextRewrite time.Time
 	stats       Stats
 
@@ -109,6 +112,7 @@ func (s *Store) Create(name, title, desc string) (c *Collection, created bool, e
 			return nil
 		}
 		c, created = newCollection(s, name, title, desc), true
+		c.version = b.versionFloor()
 		b.create(c, title, desc, true)
 		return nil
 	})
@@ -144,6 +148,7 @@ func (s *Store) remove(c *Collection) {
 		delete(s.cols, c.name)
 	}
 	s.mu.Unlock()
+	s.dropFloor = max(s.dropFloor, c.version)
 }
 
 // Collections returns every collection, by name.

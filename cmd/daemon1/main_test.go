@@ -57,7 +57,9 @@ func start(t *testing.T, bin string, env []string, args ...string) *proc {
 // prlimit's.
 func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc {
 	t.Helper()
-	args = append(append(argv[1:len(argv):len(argv)], "-listen", "127.0.0.1:0", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()), args...)
+	// A generous budget: these tests are about behaviour, not latency, and
+	// run on loaded machines (args may set another: the last flag wins).
+	args = append(append(argv[1:len(argv):len(argv)], "-listen", "127.0.0.1:0", "-budget", "1s", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()), args...)
 	cmd := exec.Command(argv[0], args...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()

@@ -69,7 +69,7 @@ func (w *Writer) start() error {
 		w.size = int64(len(Header))
 	}
 	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("%w: %v", ErrSync, err)
+		return fmt.Errorf("%w: %w", ErrSync, err)
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func (w *Writer) cutBack() error {
 		return fmt.Errorf("%w: cannot cut a failed write back out: %v", ErrSync, err)
 	}
 	if _, err := w.f.Seek(w.size, 0); err != nil {
-		return fmt.Errorf("%w: %v", ErrSync, err)
+		return fmt.Errorf("%w: %w", ErrSync, err)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (w *Writer) cutBack() error {
 // to be retried on the same data.
 func (w *Writer) Sync() error {
 	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("%w: %v", ErrSync, err)
+		return fmt.Errorf("%w: %w", ErrSync, err)
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func (w *Writer) Close() error { return w.f.Close() }
 // classify maps a write error to ErrNoSpace when the disk is full.
 func classify(err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		return fmt.Errorf("%w: %v", ErrNoSpace, err)
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
 	}
 	return err
 }
