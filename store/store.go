@@ -30,7 +30,7 @@ type Store struct {
 	rewriteBase int64 // the file's size after the last rewrite (or replay)
 	// dropFloor is the highest version a dropped collection gave out: a
 	// collection made anew starts above it. The committer's (and replay's).
-	dropFloor uint64
+	dropFloor   uint64
 	nextRewrite time.Time
 	stats       Stats
 
