@@ -35,6 +35,8 @@ type Observer struct {
 	queueWait     *metrics.PrometheusHistogram
 	pipelineDepth *metrics.PrometheusHistogram
 	errors        map[string]*metrics.Counter // by kind, all known kinds
+	samplers      map[string]*sampler         // by kind: the error log's rate limit
+	errorRate     int64                       // entries of one kind logged a second
 
 	// For the periodic summary line.
 	requests, serverErrors, overruns atomic.Uint64
@@ -81,7 +83,7 @@ const (
 
 var knownKinds = []string{KindBadRequest, KindNotFound, KindMethod, KindRequestTimeout, KindTooLarge,
 	KindURITooLong, KindExpectation, KindHeaderTooLarge, KindInternal, KindPanic, KindNotImplemented,
-	KindOverloaded, KindHTTPVersion, KindBudgetOverrun, KindQueueExpired, KindClientError, KindServerError}
+	KindOverloaded, KindHTTPVersion, KindBudgetOverrun, KindQueueExpired, KindClientError, KindServerError, KindLogSampled}
 
 // RegisterKind adds an error kind of a package beyond the engine (e.g. the
 // store's "aof_write"), so that counting it allocates nothing. Call it
@@ -89,13 +91,15 @@ var knownKinds = []string{KindBadRequest, KindNotFound, KindMethod, KindRequestT
 func (o *Observer) RegisterKind(kind string) {
 	if o.errors[kind] == nil {
 		o.errors[kind] = o.set.GetOrCreateCounter(fmt.Sprintf("daemon1_errors_total{kind=%q}", kind))
+		o.samplers[kind] = &sampler{unlogged: o.set.GetOrCreateCounter(fmt.Sprintf("daemon1_errors_unlogged_total{kind=%q}", kind))}
 	}
 }
 
 // NewObserver registers the engine's metrics in set. Errors are counted;
 // they are logged too once AttachLog has been called.
 func NewObserver(set *metrics.Set) *Observer {
-	o := &Observer{set: set, errors: map[string]*metrics.Counter{}}
+	o := &Observer{set: set, errors: map[string]*metrics.Counter{}, samplers: map[string]*sampler{},
+		errorRate: DefaultErrorsPerSecond}
 	o.accepts = set.NewCounter("daemon1_connections_accepted_total")
 	o.acceptErrors = set.NewCounter("daemon1_accept_errors_total")
 	o.connsShed = set.NewCounter("daemon1_connections_shed_total")
@@ -209,7 +213,7 @@ func (o *Observer) logError(e *errlog.Entry) {
 	}
 	c.Inc()
 	if log := o.log.Load(); log != nil {
-		log.Put(e)
+		o.putSampled(log, e)
 	}
 }
 

@@ -394,3 +394,34 @@ func TestFastHTTPEngineCounts(t *testing.T) {
 		t.Fatalf("error log:\n%s\nwant the 404 and the panic", b)
 	}
 }
+
+// A flood of one kind of error logs at most the rate a second; the rest are
+// counted, and the next line logged of that kind says how many were not.
+func TestErrorFloodIsSampled(t *testing.T) {
+	obs, dir, log := observerWithLog(t)
+	obs.SetErrorRate(20)
+	t0 := time.Unix(1_800_000_000, 0)
+	for i := range 100 {
+		obs.logError(&errlog.Entry{Time: t0.Add(time.Duration(i) * time.Millisecond), Kind: KindBadRequest, Status: 400})
+	}
+	obs.logError(&errlog.Entry{Time: t0.Add(1500 * time.Millisecond), Kind: KindBadRequest, Status: 400, Message: "after"})
+	obs.logError(&errlog.Entry{Time: t0, Kind: KindPanic, Status: 500}) // another kind has its own rate
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(dir + "/errors.jsonl")
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 23 {
+		t.Fatalf("%d lines logged, want 20 + the summary + the one after + the panic:\n%s", len(lines), b)
+	}
+	if !strings.Contains(lines[20], `"kind":"log_sampled"`) || !strings.Contains(lines[20], `80 \"bad_request\" entries were not logged`) ||
+		!strings.Contains(lines[21], `"after"`) {
+		t.Fatalf("lines 21–22 %q: want the summary of the 80, then the entry", lines[20:22])
+	}
+	if v := metricValue(t, obs, `daemon1_errors_total{kind="bad_request"}`); v != "101" {
+		t.Fatalf("bad_request errors counted %s, want 101", v)
+	}
+	if v := metricValue(t, obs, `daemon1_errors_unlogged_total{kind="bad_request"}`); v != "80" {
+		t.Fatalf("unlogged %s, want 80", v)
+	}
+}

@@ -29,6 +29,7 @@ type config struct {
 	drainTimeout   time.Duration
 	server         server.Options
 	log            errlog.Options
+	logRate        int
 	pushURL        string
 	pushInterval   time.Duration
 	reportInterval time.Duration
@@ -70,6 +71,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.log.MaxBackups, "log-max-backups", 10, "compressed error-log backups to keep")
 	fs.IntVar(&c.log.MaxAgeDays, "log-max-age", 30, "`days` to keep error-log backups")
 	fs.DurationVar(&c.log.RotateEvery, "log-rotate-every", 24*time.Hour, "start a new error-log file this often, however small")
+	fs.IntVar(&c.logRate, "log-rate", server.DefaultErrorsPerSecond, "error-log entries of one kind written a second; the rest are counted (daemon1_errors_unlogged_total) and summarized")
 	fs.StringVar(&c.pushURL, "metrics.push.url", "", "push metrics to this VictoriaMetrics `URL` (e.g. http://127.0.0.1:8428/api/v1/import/prometheus); empty: no push")
 	fs.DurationVar(&c.pushInterval, "metrics.push.interval", 10*time.Second, "how often to push metrics")
 	fs.DurationVar(&c.reportInterval, "report.interval", time.Minute, "how often to log a one-line summary (req/s, p99, errors, overruns); 0: never")
@@ -136,6 +138,7 @@ func run(cfg config) int {
 	var draining atomic.Bool
 	set := metrics.NewSet()
 	obs := server.NewObserver(set)
+	obs.SetErrorRate(cfg.logRate)
 	retrier := &retry.Retrier{Hooks: obs.RetryHooks()}
 	cfg.log.Retrier = retrier
 	cfg.log.Logf = log.Printf
