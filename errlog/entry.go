@@ -18,6 +18,7 @@ type Entry struct {
 	Status    int
 	Route     string
 	Method    string
+	Target    string // the request target of a request refused before routing
 	RequestID uint64
 	Remote    net.Addr
 	Message   string
@@ -37,6 +38,7 @@ func appendJSON(dst []byte, e *Entry) []byte {
 	}
 	dst = appendField(dst, "route", e.Route)
 	dst = appendField(dst, "method", e.Method)
+	dst = appendField(dst, "target", clip(e.Target, maxField))
 	if e.RequestID != 0 {
 		dst = append(dst, `,"request_id":"`...)
 		dst = codec.AppendRequestID(dst, e.RequestID)

@@ -44,8 +44,11 @@ func (c *conn) account(x *exchange) {
 	}
 	rm := o.metricsOf(m)
 	status := x.ctx.Response.StatusCode()
-	method := rm.method // a 503 stand-in has no parsed request of its own
-	if m.route == nil {
+	method, target := rm.method, "" // a 503 stand-in has no parsed request of its own
+	switch {
+	case m.rejected:
+		method, target = m.lineParts()
+	case m.route == nil:
 		method = methodString(x.ctx.Method())
 	}
 	switch {
@@ -57,13 +60,15 @@ func (c *conn) account(x *exchange) {
 		m.kind, m.detail = KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it (nothing changed)"
 	}
 	if status >= 400 {
-		o.logError(errorEntry(m, rm, status, method, c.nc.remote))
+		o.logError(errorEntry(m, rm, status, method, target, c.nc.remote))
 	}
 	c.done = append(c.done, doneRec{rm: rm, start: m.startMono, deadline: m.deadlineMono, status: status, counted: m.overrun || m.expired, id: m.id, method: method})
 }
 
 // errorEntry describes an error answer for the log.
-func errorEntry(m *meta, rm *routeMetrics, status int, method string, remote net.Addr) *errlog.Entry {
+// target is the request target of a rejected request ("" otherwise: the
+// route names it).
+func errorEntry(m *meta, rm *routeMetrics, status int, method, target string, remote net.Addr) *errlog.Entry {
 	kind := m.kind
 	switch {
 	case kind != "":
@@ -72,7 +77,7 @@ func errorEntry(m *meta, rm *routeMetrics, status int, method string, remote net
 	default:
 		kind = KindClientError
 	}
-	return &errlog.Entry{Kind: kind, Status: status, Route: rm.route, Method: method, RequestID: m.id,
+	return &errlog.Entry{Kind: kind, Status: status, Route: rm.route, Method: method, Target: target, RequestID: m.id,
 		Remote: remote, Message: m.detail, Err: m.err, Stack: m.stack}
 }
 

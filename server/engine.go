@@ -318,7 +318,7 @@ func (c *conn) parse(now int64) (paused bool) {
 		}
 		n, status := c.fr.next(buf[off:])
 		if status != 0 {
-			c.reject(status)
+			c.reject(status, buf[off+c.fr.start:])
 			off = len(buf)
 			break
 		}

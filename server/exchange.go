@@ -118,7 +118,7 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 	leftover := rd.br.Buffered() + rd.r.Len()
 	if err != nil || leftover != 0 {
 		// The framer accepted what fasthttp did not: answer 400, never guess.
-		c.finishWithStatus(x, fasthttp.StatusBadRequest)
+		c.finishWithStatus(x, fasthttp.StatusBadRequest, raw)
 		return
 	}
 	x.counted = true
@@ -163,7 +163,9 @@ func (c *conn) finish(x *exchange) {
 // finishWithStatus answers x with one of the engine's statuses and closes the
 // connection after it: used for requests that could not be parsed or timed
 // out, after which the byte stream cannot be trusted.
-func (c *conn) finishWithStatus(x *exchange, status int) {
+// raw is what was received of the request, whose line the error log keeps.
+func (c *conn) finishWithStatus(x *exchange, status int, raw []byte) {
+	x.meta.keepLine(raw)
 	x.ctx.Request.Reset() // which drops the user values: set the meta again
 	x.ctx.Response.Reset()
 	x.ctx.SetUserValue(metaKey, &x.meta)
@@ -175,8 +177,9 @@ func (c *conn) finishWithStatus(x *exchange, status int) {
 }
 
 // reject answers a request the framer refused and stops parsing.
-func (c *conn) reject(status int) {
-	c.finishWithStatus(c.acquire(c.e.mono()), status)
+// raw is the unparsed input from the rejected request's first byte.
+func (c *conn) reject(status int, raw []byte) {
+	c.finishWithStatus(c.acquire(c.e.mono()), status, raw)
 }
 
 // runWorker is the worker pool's function. A request the loop has given up

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync/atomic"
@@ -38,6 +39,7 @@ func NewFastHTTP(r *Router, o Options) *FastHTTP {
 		Handler:                       f.ServeHTTP,
 		Name:                          o.Name,
 		Logger:                        fasthttpLogger(o.Logf),
+		ErrorHandler:                  f.onError,
 		ReadBufferSize:                o.Limits.MaxHeaderBytes,
 		MaxRequestBodySize:            int(o.Limits.MaxBodyBytes),
 		ReadTimeout:                   o.Limits.HeaderTimeout,
@@ -116,6 +118,38 @@ func (f *FastHTTP) ServeHTTP(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+// onError answers a request fasthttp.Server could not read (its
+// ErrorHandler) as the gnet engine answers one its framer refuses: the
+// engine's problem+json, counted under route="rejected" and logged (but
+// without the request line, which fasthttp has reset by then). The
+// statuses differ where fasthttp's parser does: see docs/operations.md.
+func (f *FastHTTP) onError(ctx *fasthttp.RequestCtx, err error) {
+	status := fasthttp.StatusBadRequest
+	var small *fasthttp.ErrSmallBuffer
+	var netErr *net.OpError
+	switch {
+	case errors.As(err, &small):
+		status = fasthttp.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		status = fasthttp.StatusRequestEntityTooLarge
+	case errors.As(err, &netErr) && netErr.Timeout():
+		status = fasthttp.StatusRequestTimeout
+	}
+	m := f.metas.Get()
+	defer f.metas.Put(m)
+	m.id, m.start, m.rejected = ctx.ID(), time.Now(), true
+	m.deadline = m.start.Add(f.opts.Budget)
+	m.line = m.line[:0] // fasthttp resets what it had read of the request line
+	m.err = redacted(err)
+	ctx.Response.Reset()
+	ctx.SetUserValue(metaKey, m)
+	defer ctx.RemoveUserValue(metaKey)
+	writeEngineProblem(ctx, status)
+	if f.obs != nil {
+		f.account(ctx, m)
+	}
+}
+
 // account counts and logs one answered request, as conn.account and
 // conn.recordDone do on the gnet engine. The latency stops before the
 // response is written: fasthttp.Server writes it after the handler returns.
@@ -123,9 +157,12 @@ func (f *FastHTTP) account(ctx *fasthttp.RequestCtx, m *meta) {
 	o := f.obs
 	rm := o.metricsOf(m)
 	status := ctx.Response.StatusCode()
-	method := methodString(ctx.Method())
+	method, target := methodString(ctx.Method()), ""
+	if m.rejected {
+		method, target = m.lineParts()
+	}
 	if status >= 400 {
-		o.logError(errorEntry(m, rm, status, method, ctx.RemoteAddr()))
+		o.logError(errorEntry(m, rm, status, method, target, ctx.RemoteAddr()))
 	}
 	end := time.Now()
 	rm.done(status, end.Sub(m.start))

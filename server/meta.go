@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -30,12 +32,37 @@ type meta struct {
 	detail   string
 	err      error
 	stack    []byte
+	line     []byte // a rejected request's line as received (clipped), for the log
 }
 
 func (m *meta) reset() {
-	params := m.params
+	params, line := m.params, m.line[:0]
 	params.reset()
-	*m = meta{params: params}
+	*m = meta{params: params, line: line}
+}
+
+// maxLoggedLine bounds the request line a rejected request logs.
+const maxLoggedLine = 256
+
+// keepLine keeps the request line at the start of raw (up to its end of
+// line, at most maxLoggedLine bytes) for the error log: the request itself
+// is reset before it is answered.
+func (m *meta) keepLine(raw []byte) {
+	if i := bytes.IndexAny(raw, "\r\n"); i >= 0 {
+		raw = raw[:i]
+	}
+	m.line = append(m.line[:0], raw[:min(len(raw), maxLoggedLine)]...)
+}
+
+// lineParts splits the kept request line into its method (a constant
+// string) and its target.
+func (m *meta) lineParts() (method, target string) {
+	if len(m.line) == 0 {
+		return "", ""
+	}
+	first, rest, _ := bytes.Cut(m.line, []byte(" "))
+	target, _, _ = strings.Cut(string(rest), " ")
+	return methodString(first), target
 }
 
 // setBudget moves the deadline to budget after the start.

@@ -69,7 +69,11 @@ func (c *conn) expire() gnet.Action {
 	if c.outSince != 0 || c.reqStart == 0 || c.closing {
 		return gnet.Close // the client reads nothing, or an idle keep-alive ends
 	}
-	c.reject(fasthttp.StatusRequestTimeout)
+	var raw []byte
+	if n := c.gc.InboundBuffered(); n > 0 {
+		raw, _ = c.gc.Peek(n)
+	}
+	c.reject(fasthttp.StatusRequestTimeout, raw)
 	if n := c.gc.InboundBuffered(); n > 0 {
 		c.gc.Discard(n)
 	}
