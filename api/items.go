@@ -12,6 +12,7 @@ import (
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
 	json "github.com/goccy/go-json"
+	"github.com/tidwall/geojson"
 	"github.com/tidwall/geojson/geometry"
 	"github.com/valyala/fasthttp"
 )
@@ -72,6 +73,15 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 		}
 		q.Kind = store.BBox
 		q.BBox = geometry.Rect{Min: geometry.Point{X: minLon, Y: minLat}, Max: geometry.Point{X: maxLon, Y: maxLat}}
+		if minLon > maxLon {
+			// It crosses the antimeridian (OGC API – Features §7.15.3):
+			// the two boxes either side of it.
+			q.Kind = store.Intersects
+			q.Geom = geojson.NewMultiPolygon([]*geometry.Poly{
+				geometry.NewPoly(rectRing(minLon, minLat, 180, maxLat), nil, nil),
+				geometry.NewPoly(rectRing(-180, minLat, maxLon, maxLat), nil, nil),
+			})
+		}
 	}
 	if raw := args.Peek("cursor"); len(raw) > 0 {
 		if q.Cursor, err = store.ParseCursor(raw, false); err != nil {
@@ -284,8 +294,14 @@ func (a *Features) patchItem(ctx *fasthttp.RequestCtx) {
 			return nil, err
 		}
 		merged := mergePatch(doc, patch)
-		if m, ok := merged.(map[string]any); !ok || !sameID(m["id"], cur) {
+		m, ok := merged.(map[string]any)
+		if !ok || !sameID(m["id"], cur) {
 			return nil, &store.InputError{Path: "id", Reason: "a patch cannot change a feature's id"}
+		}
+		if _, ok := m["geometry"]; !ok {
+			// "geometry": null removes the member (RFC 7396); a Feature
+			// without one is unlocated, whose geometry is null (RFC 7946).
+			m["geometry"] = nil
 		}
 		raw, err := json.Marshal(merged)
 		if err != nil {
@@ -379,3 +395,8 @@ func sameID(id any, f *store.Feature) bool {
 func itoa(n int) string { return string(codec.AppendInt(nil, int64(n))) }
 
 func quote(s string) string { return string(codec.AppendString(nil, s)) }
+
+// rectRing is the closed ring of a box.
+func rectRing(minLon, minLat, maxLon, maxLat float64) []geometry.Point {
+	return []geometry.Point{{X: minLon, Y: minLat}, {X: maxLon, Y: minLat}, {X: maxLon, Y: maxLat}, {X: minLon, Y: maxLat}, {X: minLon, Y: minLat}}
+}

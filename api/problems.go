@@ -13,7 +13,7 @@ import (
 // server.Problem*). Each is documented in the OpenAPI document under the
 // same type URI.
 var (
-	ProblemInvalidParameter = &server.Problem{Type: "/problems/invalid-parameter", Title: "Invalid Parameter", Kind: "invalid_parameter"}
+	ProblemInvalidParameter = server.ProblemBadParameter
 	ProblemInvalidBody      = &server.Problem{Type: "/problems/invalid-body", Title: "Invalid Body", Kind: "invalid_body"}
 	ProblemInvalidGeometry  = &server.Problem{Type: "/problems/invalid-geometry", Title: "Invalid Geometry", Kind: "invalid_geometry"}
 	ProblemNoCollection     = &server.Problem{Type: "/problems/no-such-collection", Title: "No Such Collection", Kind: server.KindNotFound}

@@ -211,7 +211,8 @@ func parseLimit(raw []byte) (int, error) {
 }
 
 // parseBBox reads bbox=minLon,minLat,maxLon,maxLat (or the six-number
-// form with heights, which are ignored) in CRS84.
+// form with heights, which are ignored) in CRS84. minLon > maxLon is a box
+// that crosses the antimeridian.
 func parseBBox(raw []byte) (minLon, minLat, maxLon, maxLat float64, err error) {
 	var v [6]float64
 	n := 0
@@ -244,8 +245,6 @@ func parseBBox(raw []byte) (minLon, minLat, maxLon, maxLat float64, err error) {
 		return 0, 0, 0, 0, errorf("bbox %q is outside [-180,180]×[-90,90]", raw)
 	case minLat > maxLat:
 		return 0, 0, 0, 0, errorf("bbox %q: its south edge is north of its north edge", raw)
-	case minLon > maxLon:
-		return 0, 0, 0, 0, errorf("bbox %q crosses the antimeridian, which is not supported: send two boxes, one each side", raw)
 	}
 	return minLon, minLat, maxLon, maxLat, nil
 }

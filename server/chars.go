@@ -1,5 +1,7 @@
 package server
 
+import "bytes"
+
 // Byte classes of RFC 9110 and RFC 3986, as lookup tables.
 
 var tchar = makeSet("!#$%&'*+-.^_`|~")
@@ -61,6 +63,16 @@ func validTarget(method, b []byte) bool {
 		c := b[i]
 		if !targetChar[c] {
 			return false
+		}
+		if c == '?' {
+			// A bad escape in the query is a bad parameter, answered by
+			// the router with a 400 that names it, not a broken request.
+			for _, q := range b[i+1:] {
+				if !targetChar[q] {
+					return false
+				}
+			}
+			break
 		}
 		if c == '%' {
 			if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
@@ -133,4 +145,24 @@ func trimOWS(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// badEscape returns the name of the first query parameter of target (raw,
+// as sent) holding a '%' that is not followed by two hex digits, or nil.
+func badEscape(target []byte) (name []byte, bad bool) {
+	_, query, ok := bytes.Cut(target, []byte("?"))
+	if !ok || bytes.IndexByte(query, '%') < 0 {
+		return nil, false
+	}
+	for len(query) > 0 {
+		var pair []byte
+		pair, query, _ = bytes.Cut(query, []byte("&"))
+		for i := 0; i < len(pair); i++ {
+			if pair[i] == '%' && (i+2 >= len(pair) || !isHex(pair[i+1]) || !isHex(pair[i+2])) {
+				name, _, _ = bytes.Cut(pair, []byte("="))
+				return name, true
+			}
+		}
+	}
+	return nil, false
 }

@@ -123,6 +123,15 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 	}
 	x.counted = true
 	e.inFlight.Add(1)
+	if h := &x.ctx.Request.Header; c.fr.http1x {
+		// fasthttp parsed it as an HTTP/1.0 request: make it the 1.1 one it is.
+		h.SetProtocol("HTTP/1.1")
+		if c.fr.connClose {
+			h.SetConnectionClose()
+		} else {
+			h.ResetConnectionClose()
+		}
+	}
 	x.close = x.ctx.Request.Header.ConnectionClose() || e.draining.Load()
 	if x.close {
 		c.closing = true

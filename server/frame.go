@@ -21,6 +21,8 @@ type framer struct {
 	fields    int
 
 	http10         bool
+	http1x         bool // HTTP/1.x with x past 1: served as HTTP/1.1 (RFC 9110 §2.5)
+	connClose      bool // a Connection field holds "close"
 	hasHost        bool
 	hasLength      bool
 	chunked        bool
@@ -155,10 +157,14 @@ func (f *framer) requestLine(line []byte) frameStatus {
 		version[6] != '.' || !isDigit(version[7]) {
 		return 400
 	}
-	switch string(version[5:]) {
-	case "1.1":
-	case "1.0":
+	switch {
+	case string(version[5:]) == "1.1":
+	case string(version[5:]) == "1.0":
 		f.http10 = true
+	case version[5] == '1':
+		// A later minor version of HTTP/1 is answered as HTTP/1.1, the
+		// highest this server speaks; 505 is for other major versions.
+		f.http1x = true
 	default:
 		return 505
 	}
@@ -206,6 +212,10 @@ func (f *framer) field(line []byte) frameStatus {
 			return 400
 		}
 		f.hasLength, f.contentLength = true, n
+	case len("connection"):
+		if equalFold(name, "connection") && hasToken(value, "close") {
+			f.connClose = true
+		}
 	case len("transfer-encoding"):
 		if !equalFold(name, "transfer-encoding") {
 			break
@@ -219,6 +229,19 @@ func (f *framer) field(line []byte) frameStatus {
 		f.chunked = true
 	}
 	return 0
+}
+
+// hasToken reports whether the comma-separated list value holds token,
+// compared case-insensitively.
+func hasToken(value []byte, token string) bool {
+	for len(value) > 0 {
+		var item []byte
+		item, value, _ = bytes.Cut(value, []byte(","))
+		if equalFold(trimOWS(item), token) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitField splits "name: value" and validates both halves: a token name with

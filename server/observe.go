@@ -63,6 +63,7 @@ var statusIndex = func() (idx [600]uint8) {
 // Error kinds: stable words used in the error log and daemon1_errors_total.
 const (
 	KindBadRequest     = "bad_request"
+	KindBadParameter   = "invalid_parameter"
 	KindNotFound       = "not_found"
 	KindMethod         = "method_not_allowed"
 	KindRequestTimeout = "request_timeout"
@@ -81,7 +82,7 @@ const (
 	KindServerError    = "server_error" // a 5xx with no kind of its own
 )
 
-var knownKinds = []string{KindBadRequest, KindNotFound, KindMethod, KindRequestTimeout, KindTooLarge,
+var knownKinds = []string{KindBadRequest, KindBadParameter, KindNotFound, KindMethod, KindRequestTimeout, KindTooLarge,
 	KindURITooLong, KindExpectation, KindHeaderTooLarge, KindInternal, KindPanic, KindNotImplemented,
 	KindOverloaded, KindHTTPVersion, KindBudgetOverrun, KindQueueExpired, KindClientError, KindServerError, KindLogSampled}
 

@@ -28,6 +28,9 @@ var (
 	ProblemNotImplemented = &Problem{"/problems/not-implemented", "Not Implemented", KindNotImplemented}
 	ProblemOverloaded     = &Problem{"/problems/overloaded", "Service Unavailable", KindOverloaded}
 	ProblemHTTPVersion    = &Problem{"/problems/http-version", "HTTP Version Not Supported", KindHTTPVersion}
+	// ProblemBadParameter is the API's invalid-parameter problem, which the
+	// router answers itself for a query that cannot be decoded.
+	ProblemBadParameter = &Problem{"/problems/invalid-parameter", "Invalid Parameter", KindBadParameter}
 )
 
 // engineProblems maps the statuses the engine answers to their problem and

@@ -55,8 +55,10 @@ type Route struct {
 // Register every route before serving: the Router is not safe for concurrent
 // registration and lookup.
 type Router struct {
-	root node
-	obs  *Observer
+	root     node
+	obs      *Observer
+	allowAll string // every method some route serves: the answer to OPTIONS *
+	methods  map[string]*Route
 }
 
 // NewRouter makes a Router whose routes are counted and logged by obs
@@ -121,6 +123,11 @@ func (r *Router) Handle(method, pattern string, mode Mode, h fasthttp.RequestHan
 	}
 	n.routes[method] = rt
 	n.allow = allowHeader(n.routes)
+	if r.methods == nil {
+		r.methods = map[string]*Route{}
+	}
+	r.methods[method] = rt
+	r.allowAll = allowHeader(r.methods)
 	return rt
 }
 
@@ -240,9 +247,21 @@ func isStandardMethod(m []byte) bool { return methodString(m) != "other" }
 
 // resolve finds the route for ctx and records it with its parameters in m.
 // When no route serves the request it writes the engine's answer (404, 405
-// with Allow, 501, or 204 with Allow to OPTIONS) and returns nil.
+// with Allow, 501, or 204 with Allow to OPTIONS, and to OPTIONS * every
+// method served) and returns nil.
 func (r *Router) resolve(ctx *fasthttp.RequestCtx, m *meta) *Route {
-	res := r.lookup(ctx.Method(), rawPath(ctx), &m.params)
+	if name, bad := badEscape(ctx.Request.Header.RequestURI()); bad {
+		WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemBadParameter,
+			fmt.Sprintf("query parameter %q holds a %% that is not followed by two hex digits: percent-encode %% itself as %%25", name))
+		return nil
+	}
+	path := rawPath(ctx)
+	if string(path) == "*" { // OPTIONS *, the only method the framer lets ask it
+		ctx.Response.Header.Set("Allow", r.allowAll)
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
+		return nil
+	}
+	res := r.lookup(ctx.Method(), path, &m.params)
 	m.route = res.route
 	if res.route != nil {
 		return res.route

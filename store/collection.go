@@ -241,8 +241,10 @@ func (c *Collection) insert(fs []*Feature) {
 			}
 		}()
 		for _, f := range chunk {
-			lo, hi := box(f.geom.Rect())
-			c.tree.Insert(lo, hi, f)
+			if f.geom != nil {
+				lo, hi := box(f.geom.Rect())
+				c.tree.Insert(lo, hi, f)
+			}
 		}
 		wg.Wait()
 		c.pending += len(chunk)
@@ -260,8 +262,10 @@ func (c *Collection) insert(fs []*Feature) {
 func (c *Collection) remove(f *Feature, version uint64) {
 	c.mu.Lock()
 	c.ids.Delete(f.ID())
-	lo, hi := box(f.geom.Rect())
-	c.tree.Delete(lo, hi, f)
+	if f.geom != nil {
+		lo, hi := box(f.geom.Rect())
+		c.tree.Delete(lo, hi, f)
+	}
 	c.visible = max(c.visible, version)
 	c.mu.Unlock()
 }
@@ -276,13 +280,15 @@ func (c *Collection) replace(old, f *Feature) {
 // set replaces old (nil: none) with f in the trees and makes f visible
 // (InsertAll takes that back until its batch is whole). Call it under mu.
 func (c *Collection) set(old, f *Feature) {
-	if old != nil {
+	if old != nil && old.geom != nil {
 		min, max := box(old.geom.Rect())
 		c.tree.Delete(min, max, old)
 	}
 	c.ids.Set(f.ID(), f)
-	min, max := box(f.geom.Rect())
-	c.tree.Insert(min, max, f)
+	if f.geom != nil {
+		min, max := box(f.geom.Rect())
+		c.tree.Insert(min, max, f)
+	}
 	c.visible = f.version
 }
 

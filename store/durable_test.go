@@ -435,3 +435,25 @@ func TestCloseReportsTheFinalSync(t *testing.T) {
 		t.Fatalf("Close after a failing final fsync: %v", err)
 	}
 }
+
+// An unlocated feature (null geometry) survives replay and compaction.
+func TestUnlocatedFeatureIsDurable(t *testing.T) {
+	dir := t.TempDir()
+	d := open(t, dir, false, Options{Fsync: FsyncNo})
+	c, _, _ := d.Create("c", "", "")
+	in, err := ParseFeature([]byte(`{"type":"Feature","id":"x","geometry":null,"properties":{"a":1}}`), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(in); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(d.Store)
+	d.startCompaction(t)
+	d.Close()
+	d = open(t, dir, false, Options{})
+	defer d.Close()
+	if got := dump(d.Store); got != want || !strings.Contains(got, "null") {
+		t.Fatalf("replayed:\n%s\nwant:\n%s", got, want)
+	}
+}

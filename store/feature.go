@@ -40,8 +40,13 @@ func (f *Feature) NumericID() bool { return f.numeric }
 // feature (the API's ETag).
 func (f *Feature) Version() uint64 { return f.version }
 
-// Geometry returns the parsed geometry, for predicates.
+// Geometry returns the parsed geometry, for predicates, or nil for an
+// unlocated feature (its geometry is null: listed, never found by a
+// spatial query).
 func (f *Feature) Geometry() geojson.Object { return f.geom }
+
+// nullGeometry is the geometry JSON of an unlocated feature.
+const nullGeometry = "null"
 
 // Point returns the coordinates of a plain 2D point feature; ok is false
 // for any other geometry, whose JSON GeometryJSON returns.
@@ -136,7 +141,8 @@ type rawFeature struct {
 }
 
 // ParseFeature parses raw as a GeoJSON Feature (RFC 7946 §3.2) with a
-// geometry (null geometries are not stored: there is nothing to index) and
+// geometry, or null for an unlocated feature (stored and listed, but not
+// indexed: no spatial query finds it), and
 // properties that are an object or null. path prefixes error paths
 // ("features[3]" inside a bulk insert). It returns an *InputError or a
 // *GeometryError (with path prefixed) for what it refuses.
@@ -161,16 +167,20 @@ func (rf *rawFeature) input(path string, maxVertices int) (*Input, error) {
 	if err := parseID(rf.ID, in); err != nil {
 		return nil, &InputError{Path: join(path, "id"), Reason: err.Error()}
 	}
-	if len(rf.Geometry) == 0 || string(rf.Geometry) == "null" {
-		return nil, &InputError{Path: join(path, "geometry"), Reason: "is missing: daemon1 stores features with a geometry"}
+	switch {
+	case len(rf.Geometry) == 0:
+		return nil, &InputError{Path: join(path, "geometry"), Reason: "is missing: give a geometry, or null for an unlocated feature"}
+	case string(rf.Geometry) == "null":
+		in.GeomJSON = []byte(nullGeometry) // unlocated (RFC 7946 §3.2)
+	default:
+		g, err := ParseGeometry(rf.Geometry, maxVertices)
+		if err != nil {
+			ge := err.(*GeometryError)
+			return nil, &GeometryError{Path: join(join(path, "geometry"), ge.Path), Reason: ge.Reason}
+		}
+		in.Geom = g
+		in.GeomJSON = compact(rf.Geometry)
 	}
-	g, err := ParseGeometry(rf.Geometry, maxVertices)
-	if err != nil {
-		ge := err.(*GeometryError)
-		return nil, &GeometryError{Path: join(join(path, "geometry"), ge.Path), Reason: ge.Reason}
-	}
-	in.Geom = g
-	in.GeomJSON = compact(rf.Geometry)
 	if len(rf.Properties) > 0 && string(rf.Properties) != "null" {
 		if rf.Properties[0] != '{' {
 			return nil, &InputError{Path: join(path, "properties"), Reason: "must be an object or null"}

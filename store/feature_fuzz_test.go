@@ -11,6 +11,7 @@ func FuzzParseItems(f *testing.F) {
 	f.Add([]byte(`{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"x":[1,{"y":null}]}}`))
 	f.Add([]byte(`{"type":"Feature","id":-1.5e3,"geometry":{"type":"LineString","coordinates":[[1,2],[3,4,5]]},"properties":null}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]}}]}`))
+	f.Add([]byte(`{"type":"Feature","id":"u","geometry":null,"properties":{"s":"\ud83d\ude00"}}`))
 	f.Add([]byte(`{"type":"Feature","id":"\u00e9\n","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"properties":{}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		single, many, err := ParseItems(raw, 10, 0)
@@ -31,6 +32,12 @@ func FuzzParseItems(f *testing.F) {
 			}
 			if again.ID != ft.ID() || again.Numeric != ft.NumericID() || string(again.Props) != ft.Properties() {
 				t.Fatalf("%s: stored %q came back as id %q props %q", raw, featureJSON(t, ft), again.ID, again.Props)
+			}
+			if (again.Geom == nil) != (ft.geom == nil) {
+				t.Fatalf("%s: null geometry %v came back as %v", raw, ft.geom, again.Geom)
+			}
+			if ft.geom == nil {
+				continue
 			}
 			if !again.Geom.Rect().ContainsRect(ft.geom.Rect()) || !ft.geom.Rect().ContainsRect(again.Geom.Rect()) {
 				t.Fatalf("%s: the geometry moved: %v vs %v", raw, ft.geom.Rect(), again.Geom.Rect())

@@ -100,13 +100,14 @@ func (c *Collection) Query(q *Query, p *Page) {
 
 func (c *Collection) predicate(q *Query, p *Page) func(f *Feature) bool {
 	switch q.Kind {
+	// An unlocated feature (nil geometry) matches no spatial query.
 	case BBox:
 		p.rect = *geojson.NewRect(q.BBox)
-		return func(f *Feature) bool { return f.geom.Intersects(&p.rect) }
+		return func(f *Feature) bool { return f.geom != nil && f.geom.Intersects(&p.rect) }
 	case Intersects:
-		return func(f *Feature) bool { return f.geom.Intersects(q.Geom) }
+		return func(f *Feature) bool { return f.geom != nil && f.geom.Intersects(q.Geom) }
 	case Within:
-		return func(f *Feature) bool { return f.geom.Within(q.Geom) }
+		return func(f *Feature) bool { return f.geom != nil && f.geom.Within(q.Geom) }
 	}
 	panic("BUG: no predicate for query kind")
 }

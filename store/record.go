@@ -129,7 +129,7 @@ func (r *reader) feature() (*Feature, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if geomJSON != nil {
+	if geomJSON != nil && string(geomJSON) != nullGeometry {
 		var err error
 		if geom, err = geojson.Parse(string(geomJSON), parseOptions); err != nil {
 			return nil, fmt.Errorf("feature %q: %w", id, err)
