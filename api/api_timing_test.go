@@ -60,6 +60,13 @@ func BenchmarkAPI(b *testing.B) {
 			q.Header.SetContentType("application/json")
 			q.SetBodyString(fmt.Sprintf(`{"nearby":{"point":[%.6f,%.6f],"k":10,"radius":1000}}`, x, y))
 		}},
+		{"nearby-k10000", func(q *fasthttp.Request) {
+			x, y := pt()
+			q.Header.SetMethod("POST")
+			q.SetRequestURI("/collections/pts/search")
+			q.Header.SetContentType("application/json")
+			q.SetBodyString(fmt.Sprintf(`{"nearby":{"point":[%.6f,%.6f],"k":10000},"limit":10000}`, x, y))
+		}},
 		{"within", func(q *fasthttp.Request) {
 			x, y := pt()
 			q.Header.SetMethod("POST")

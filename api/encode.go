@@ -67,22 +67,37 @@ func appendTimeStamp(dst []byte) []byte {
 	return append(dst, '"')
 }
 
-// appendCollectionPage appends a FeatureCollection of one page, with the
-// member "next" (the cursor of the next page) when there is one; links
-// appends the members of its links array.
-func appendCollectionPage(dst []byte, p *store.Page, withDist bool, nextCursor []byte, links func([]byte) []byte) []byte {
-	dst = append(dst, `{"type":"FeatureCollection","features":[`...)
+// encodeFeatures encodes the page's features into l.feats until until
+// passes (checked every 32): then the page is cut after the last one
+// encoded, and its Next cursor resumes there. A page of thousands of
+// features costs milliseconds to encode; this keeps that inside the budget
+// as the query's own StopAt keeps the search. Zero until: no limit.
+func (l *listing) encodeFeatures(until time.Time) {
+	b, p, withDist := l.feats[:0], &l.p, l.q.Kind == store.Nearby
 	for i, f := range p.Features {
+		if i%32 == 31 && !until.IsZero() && time.Now().After(until) {
+			p.Cut(i, &l.q)
+			break
+		}
 		if i > 0 {
-			dst = append(dst, ',')
+			b = append(b, ',')
 		}
 		d := 0.0
 		if withDist {
 			d = p.Dists[i]
 		}
-		dst = appendFeature(dst, f, withDist, d)
-		dst = append(dst, '}')
+		b = appendFeature(b, f, withDist, d)
+		b = append(b, '}')
 	}
+	l.feats = b
+}
+
+// appendCollectionPage appends a FeatureCollection of l's page, its
+// features encoded by encodeFeatures, with the links links appends.
+func appendCollectionPage(dst []byte, l *listing, nextCursor []byte, links func([]byte) []byte) []byte {
+	p := &l.p
+	dst = append(dst, `{"type":"FeatureCollection","features":[`...)
+	dst = append(dst, l.feats...)
 	dst = append(dst, `],"numberReturned":`...)
 	dst = codec.AppendInt(dst, int64(len(p.Features)))
 	if p.Matched >= 0 {

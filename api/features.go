@@ -157,6 +157,16 @@ func stopAt(ctx *fasthttp.RequestCtx) time.Time {
 	return dl.Add(-dl.Sub(server.Start(ctx)) / 3)
 }
 
+// encodeUntil is when encoding a page stops and cuts it: nine tenths into
+// the budget, leaving the rest for writing it. Zero outside the engines.
+func encodeUntil(ctx *fasthttp.RequestCtx) time.Time {
+	dl := server.Deadline(ctx)
+	if dl.IsZero() {
+		return dl
+	}
+	return dl.Add(-dl.Sub(server.Start(ctx)) / 10)
+}
+
 // respond makes the response body what fill appends, in the response's own
 // buffer (no allocation once warm).
 func respond(ctx *fasthttp.RequestCtx, status int, contentType []byte, fill func([]byte) []byte) {

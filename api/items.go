@@ -19,11 +19,15 @@ import (
 
 // listing is the reusable state of one listing or search.
 type listing struct {
-	q    store.Query
-	p    store.Page
-	link []byte
-	cur  []byte
+	q     store.Query
+	p     store.Page
+	link  []byte
+	cur   []byte
+	feats []byte // the page's features, encoded
 }
+
+// maxPooledFeats is the largest encoded page a pooled listing keeps.
+const maxPooledFeats = 1 << 20
 
 type pagePool struct{ p sync.Pool }
 
@@ -44,6 +48,10 @@ func (pp *pagePool) put(l *listing) {
 	l.p.Reset()
 	l.q = store.Query{}
 	l.link, l.cur = l.link[:0], l.cur[:0]
+	if cap(l.feats) > maxPooledFeats {
+		l.feats = nil
+	}
+	l.feats = l.feats[:0]
 	pp.p.Put(l)
 }
 
@@ -91,6 +99,7 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 	}
 	q.StopAt = stopAt(ctx)
 	c.Query(q, &l.p)
+	l.encodeFeatures(encodeUntil(ctx))
 
 	// The links: this page as asked, and the same query with the next
 	// cursor, both built in l.link.
@@ -108,7 +117,7 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 	}
 	self, next := string(l.link[:selfEnd]), string(l.link[selfEnd:])
 	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte {
-		return appendCollectionPage(b, &l.p, false, nextCursor, func(b []byte) []byte {
+		return appendCollectionPage(b, l, nextCursor, func(b []byte) []byte {
 			b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "this page", self)
 			if next != "" {
 				b = append(b, ',')

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
 )
 
 // polygon is a closed ring of n+1 positions around (0.5, 0.5).
@@ -103,5 +104,117 @@ func TestLargeSearchesLeaveTheLoops(t *testing.T) {
 		lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1])
 	if got := waits() - before; int64(got) < searches.Load() {
 		t.Fatalf("%d searches went through the worker pool, want all %d", got, searches.Load())
+	}
+}
+
+// A page too large to encode within the budget is cut where the budget ran
+// out, with a next cursor to go on from: with a budget so small that every
+// page is cut, paging still returns the k nearest, each once, in order
+// (nearby), and every feature once (a listing).
+func TestPagesCutAtTheBudget(t *testing.T) {
+	d := startDaemonWith(t, "gnet", Options{}, server.Options{Workers: 4, Budget: time.Nanosecond})
+	d.store.Create("c", "", "") // (a write through the API would wait for a worker past the budget)
+	var body strings.Builder
+	body.WriteString(`{"type":"FeatureCollection","features":[`)
+	const n = 400
+	for i := range n {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"type":"Feature","id":"f%03d","geometry":{"type":"Point","coordinates":[%g,%g]}}`, i, float64(i%20)*0.01, float64(i/20)*0.01)
+	}
+	body.WriteString(`]}`)
+	d.store.Collection("c").InsertAll(mustParseItems(t, body.String()))
+
+	const k = 300
+	var got []string
+	var last float64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 200 {
+			t.Fatal("paging does not end")
+		}
+		req := fmt.Sprintf(`{"nearby":{"point":[0.1,0.1],"k":%d},"limit":1000%s}`, k, cursor)
+		doc := d.do("POST", "/collections/c/search", req).expect(t, 200, "").json(t)
+		for _, f := range doc["features"].([]any) {
+			fm := f.(map[string]any)
+			if dist := fm["distance"].(float64); dist < last {
+				t.Fatalf("distance %g after %g: out of order", dist, last)
+			} else {
+				last = dist
+			}
+			got = append(got, fm["id"].(string))
+		}
+		next, ok := doc["next"].(string)
+		if !ok {
+			break
+		}
+		cursor = `,"cursor":"` + next + `"`
+	}
+	if len(got) != k || len(uniq(got)) != k {
+		t.Fatalf("%d features (%d distinct), want the %d nearest once each", len(got), len(uniq(got)), k)
+	}
+
+	var listed []string
+	for path := "/collections/c/items?limit=10000"; path != ""; {
+		doc := d.do("GET", path, "").expect(t, 200, "").json(t)
+		for _, f := range doc["features"].([]any) {
+			listed = append(listed, f.(map[string]any)["id"].(string))
+		}
+		path = ""
+		for _, l := range doc["links"].([]any) {
+			if lm := l.(map[string]any); lm["rel"] == "next" {
+				path = strings.TrimPrefix(lm["href"].(string), d.base)
+			}
+		}
+	}
+	if len(listed) != n || len(uniq(listed)) != n || !slices.IsSorted(listed) {
+		t.Fatalf("the listing gave %d features (%d distinct, sorted %v), want all %d once, in id order", len(listed), len(uniq(listed)), slices.IsSorted(listed), n)
+	}
+}
+
+func uniq(ss []string) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range ss {
+		m[s] = true
+	}
+	return m
+}
+
+func mustParseItems(t *testing.T, raw string) []*store.Input {
+	t.Helper()
+	_, many, err := store.ParseItems([]byte(raw), 100000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return many
+}
+
+// encodeFeatures cuts a page once its deadline passed, and the cut page
+// resumes after its last feature.
+func TestEncodeFeaturesCuts(t *testing.T) {
+	s := store.New()
+	c, _, _ := s.Create("c", "", "")
+	var b strings.Builder
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 100 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","id":"f%03d","geometry":{"type":"Point","coordinates":[%d,0]}}`, i, i%90)
+	}
+	b.WriteString(`]}`)
+	c.InsertAll(mustParseItems(t, b.String()))
+	for _, kind := range []store.Kind{store.All, store.Nearby} {
+		l := &listing{q: store.Query{Kind: kind, Limit: 100, K: 100}}
+		l.p.Reset()
+		c.Query(&l.q, &l.p)
+		l.encodeFeatures(time.Now().Add(-time.Second))
+		if n := len(l.p.Features); n != 31 || !l.p.Next.Set || l.p.Next.ID != l.p.Features[30].ID() || strings.Count(string(l.feats), `"type":"Feature"`) != 31 {
+			t.Fatalf("kind %v: %d features kept, next %+v: want the page cut at 31, resuming after the 31st", kind, n, l.p.Next)
+		}
+		if kind == store.Nearby && l.p.Next.Rank != 31 {
+			t.Fatalf("nearby cut: rank %d, want 31", l.p.Next.Rank)
+		}
 	}
 }

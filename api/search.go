@@ -53,6 +53,7 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 	}
 	l.q.StopAt = stopAt(ctx)
 	c.Query(&l.q, &l.p)
+	l.encodeFeatures(encodeUntil(ctx))
 	var nextCursor []byte
 	if l.p.Next.Set {
 		l.cur = l.p.Next.Append(l.cur[:0])
@@ -60,7 +61,7 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 	}
 	path := string(ctx.Path())
 	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte {
-		return appendCollectionPage(b, &l.p, l.q.Kind == store.Nearby, nextCursor, func(b []byte) []byte {
+		return appendCollectionPage(b, l, nextCursor, func(b []byte) []byte {
 			b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "this search (POST)", path)
 			if nextCursor != nil {
 				// A next link of a POST search (as STAC API's): POST the

@@ -64,6 +64,24 @@ func (p *Page) Reset() {
 	*p = Page{Features: p.Features[:0], Dists: p.Dists[:0], cands: p.cands[:0], hits: p.hits[:0], Matched: -1}
 }
 
+// Cut keeps the first n features of a page of q (n ≥ 1) and makes Next
+// resume after them: for a page whose encoding would run past the budget.
+func (p *Page) Cut(n int, q *Query) {
+	if n < 1 || n >= len(p.Features) {
+		return
+	}
+	last := p.Features[n-1]
+	if q.Kind == Nearby {
+		p.Next = Cursor{Set: true, Nearby: true, ID: last.ID(), Dist: p.Dists[n-1], Rank: q.Cursor.Rank + n}
+		p.Dists = p.Dists[:n]
+	} else {
+		p.Next = Cursor{Set: true, ID: last.ID()} // pages are in id order
+	}
+	clear(p.Features[n:])
+	p.Features = p.Features[:n]
+	p.Stopped = true
+}
+
 // indexCap is how many index candidates a filtered query gathers before it
 // pages through the id order instead. Under it, a page is found from the
 // index, sorted by id, and the total matched is known; over it, the filter

@@ -46,6 +46,15 @@ func BenchmarkQuery(b *testing.B) {
 	run("nearby-k", func() Query {
 		return Query{Kind: Nearby, Lon: 13 + rng.Float64(), Lat: 52 + rng.Float64(), K: 10, Limit: 10}
 	})
+	run("nearby-k10000-limit10", func() Query {
+		return Query{Kind: Nearby, Lon: 13 + rng.Float64(), Lat: 52 + rng.Float64(), K: 10000, Limit: 10}
+	})
+	run("nearby-k10000-limit10000", func() Query {
+		return Query{Kind: Nearby, Lon: 13 + rng.Float64(), Lat: 52 + rng.Float64(), K: 10000, Limit: 10000}
+	})
+	run("nearby-k10000-radius5km", func() Query {
+		return Query{Kind: Nearby, Lon: 13 + rng.Float64(), Lat: 52 + rng.Float64(), K: 10000, Radius: 5000, Limit: 10000}
+	})
 	run("bbox", func() Query {
 		x, y := 13+rng.Float64(), 52+rng.Float64()
 		return Query{Kind: BBox, BBox: geometry.Rect{Min: geometry.Point{X: x, Y: y}, Max: geometry.Point{X: x + 0.01, Y: y + 0.01}}, Limit: 100}
