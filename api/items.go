@@ -213,31 +213,46 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	case err != nil:
 		inputProblem(ctx, err)
 		return
-	case single != nil:
-		f, err := c.Create(single)
-		if err != nil {
+	}
+	once, ok := onceOf(ctx, c, len(many))
+	if !ok {
+		return
+	}
+	if single != nil {
+		f, replay, err := c.CreateOnce(single, once)
+		switch {
+		case err != nil:
 			writeError(ctx, c, []byte(single.ID), err)
-			return
+		case replay != nil:
+			answerAgain(ctx, replay)
+		case once == nil: // with a key, the committer answered (see onceOf)
+			answerFeature(ctx, c, f, true)
 		}
-		answerFeature(ctx, c, f, true)
 		return
 	}
-	if bad, err := c.InsertAll(many); err != nil {
-		if errors.Is(err, store.ErrDuplicateID) {
-			badBody(ctx, "features[%d]: id %q appears earlier in the same request; nothing was inserted", bad, many[bad].ID)
-			return
-		}
-		if errors.Is(err, store.ErrExists) {
-			server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
-				"features["+itoa(bad)+"]: collection "+quote(c.Name())+" already has a feature "+quote(many[bad].ID)+"; nothing was inserted")
-			return
-		}
+	bad, replay, err := c.InsertAllOnce(many, once)
+	switch {
+	case errors.Is(err, store.ErrDuplicateID):
+		ctx.Response.Reset()
+		badBody(ctx, "features[%d]: id %q appears earlier in the same request; nothing was inserted", bad, many[bad].ID)
+	case errors.Is(err, store.ErrExists):
+		ctx.Response.Reset()
+		server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
+			"features["+itoa(bad)+"]: collection "+quote(c.Name())+" already has a feature "+quote(many[bad].ID)+"; nothing was inserted")
+	case err != nil:
 		writeError(ctx, c, nil, err)
-		return
+	case replay != nil:
+		answerAgain(ctx, replay)
+	case once == nil:
+		answerInserted(ctx, len(many))
 	}
+}
+
+// answerInserted answers a bulk insert.
+func answerInserted(ctx *fasthttp.RequestCtx, n int) {
 	respond(ctx, fasthttp.StatusCreated, mtJSON, func(b []byte) []byte {
 		b = append(b, `{"inserted":`...)
-		b = codec.AppendInt(b, int64(len(many)))
+		b = codec.AppendInt(b, int64(n))
 		return append(b, '}')
 	})
 }

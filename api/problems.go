@@ -27,12 +27,13 @@ var (
 	ProblemNoSpace          = &server.Problem{Type: "/problems/insufficient-storage", Title: "Insufficient Storage", Kind: "insufficient_storage"}
 	ProblemReadOnly         = &server.Problem{Type: "/problems/read-only", Title: "Service Unavailable", Kind: "read_only"}
 	ProblemUnavailable      = server.ProblemOverloaded
+	ProblemKeyReused        = &server.Problem{Type: "/problems/idempotency-key-reused", Title: "Idempotency Key Reused", Kind: "idempotency_key_reused"}
 )
 
 // apiKinds are the error kinds above that the engine does not know.
 var apiKinds = []string{"invalid_parameter", "invalid_body", "invalid_geometry", "conflict",
 	"precondition_failed", "not_acceptable", "unsupported_media_type", "unauthorized",
-	"insufficient_storage", "read_only"}
+	"insufficient_storage", "read_only", "idempotency_key_reused"}
 
 func badParam(ctx *fasthttp.RequestCtx, format string, args ...any) {
 	server.WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemInvalidParameter, fmt.Sprintf(format, args...))
@@ -72,8 +73,10 @@ func inputProblem(ctx *fasthttp.RequestCtx, err error) {
 	server.Fail(ctx, err)
 }
 
-// writeError answers the error of a store write.
+// writeError answers the error of a store write, in place of anything
+// the response held (a write made once is answered as it is staged).
 func writeError(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, err error) {
+	ctx.Response.Reset()
 	switch {
 	case errors.Is(err, store.ErrNoCollection):
 		noCollection(ctx, []byte(c.Name()))
@@ -82,6 +85,9 @@ func writeError(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, err er
 	case errors.Is(err, store.ErrPrecondition):
 		server.WriteProblem(ctx, fasthttp.StatusPreconditionFailed, ProblemPrecondition,
 			"the feature's current ETag does not match If-Match (or it does not exist): GET it, and send its ETag")
+	case errors.Is(err, store.ErrKeyReused):
+		server.WriteProblem(ctx, fasthttp.StatusUnprocessableEntity, ProblemKeyReused,
+			"this Idempotency-Key was sent before with another request (another collection, Content-Type or body): nothing was written; use a new key for a new request")
 	case errors.Is(err, store.ErrExists):
 		server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
 			fmt.Sprintf("collection %q already has a feature %q: PUT /collections/%s/items/{id} replaces one", c.Name(), id, c.Name()))

@@ -113,9 +113,23 @@ type Match func(cur *Feature) bool
 // Create stores a new feature; an Input without an id gets one. It answers
 // ErrExists when the id is taken.
 func (c *Collection) Create(in *Input) (f *Feature, err error) {
+	f, _, err = c.CreateOnce(in, nil)
+	return f, err
+}
+
+// CreateOnce is Create made at most once for o's key (nil o: Create): a
+// retry gets the first write's answer as replay, and f is nil.
+func (c *Collection) CreateOnce(in *Input, o *Once) (f *Feature, replay *Remembered, err error) {
 	err = c.s.do(func(b *batch) error {
 		if !b.live(c) {
 			return ErrNoCollection
+		}
+		if o != nil {
+			r, err := b.once(o)
+			if r != nil || err != nil {
+				replay = r
+				return err // a retry is answered once the batch is durable
+			}
 		}
 		if in.ID == "" {
 			in.ID = b.freeID(c)
@@ -124,9 +138,12 @@ func (c *Collection) Create(in *Input) (f *Feature, err error) {
 		}
 		f = in.feature(c.nextVersion())
 		b.put(c, nil, f)
+		if o != nil {
+			b.remember(c, o, o.Answer(f, 1))
+		}
 		return nil
 	})
-	return f, err
+	return f, replay, err
 }
 
 // Put creates or replaces the feature in.ID if match allows; created says
@@ -187,10 +204,24 @@ func (c *Collection) Delete(id string, match Match) error {
 // an id get one. Readers see either none of the batch or all of it; they
 // wait for the lock only while a chunk of it goes in.
 func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
+	bad, _, err = c.InsertAllOnce(ins, nil)
+	return bad, err
+}
+
+// InsertAllOnce is InsertAll made at most once for o's key (nil o:
+// InsertAll): a retry gets the first write's answer as replay.
+func (c *Collection) InsertAllOnce(ins []*Input, o *Once) (bad int, replay *Remembered, err error) {
 	bad = -1
 	err = c.s.do(func(b *batch) error {
 		if !b.live(c) {
 			return ErrNoCollection
+		}
+		if o != nil {
+			r, err := b.once(o)
+			if r != nil || err != nil {
+				replay = r
+				return err
+			}
 		}
 		seen := make(map[string]int, len(ins))
 		for i, in := range ins {
@@ -216,9 +247,12 @@ func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
 			fs[i] = in.feature(c.nextVersion())
 		}
 		b.insertAll(c, fs)
+		if o != nil {
+			b.remember(c, o, o.Answer(nil, len(fs)))
+		}
 		return nil
 	})
-	return bad, err
+	return bad, replay, err
 }
 
 // insert applies a durable bulk insert of new features: chunk by chunk,

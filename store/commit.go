@@ -35,6 +35,7 @@ type batch struct {
 	cols    map[string]*Collection              // collections created (or nil: dropped) in this batch
 	feats   map[*Collection]map[string]*Feature // features put (or nil: deleted) in this batch
 	dropped []*Collection                       // marked dropped by this batch
+	keys    map[string]*Remembered              // answers of writes made once in this batch
 }
 
 func (b *batch) reset() {
@@ -43,6 +44,7 @@ func (b *batch) reset() {
 	clear(b.applies)
 	clear(b.staged)
 	clear(b.dropped)
+	clear(b.keys)
 	b.buf, b.applies, b.staged, b.dropped = b.buf[:0], b.applies[:0], b.staged[:0], b.dropped[:0]
 }
 

@@ -50,6 +50,10 @@ type Options struct {
 	// last compaction (or start-up).
 	RewriteRatio   float64
 	RewriteMinSize int64
+	// KeyTTL and MaxKeys bound the idempotency keys remembered (see
+	// once.go): for how long, and how many.
+	KeyTTL  time.Duration
+	MaxKeys int
 	// Logf reports compactions and failures.
 	Logf func(format string, args ...any)
 	// OnSync, if set, observes how long each fsync took (seconds).
@@ -72,6 +76,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
+	}
+	if o.KeyTTL <= 0 {
+		o.KeyTTL = DefaultKeyTTL
+	}
+	if o.MaxKeys <= 0 {
+		o.MaxKeys = DefaultMaxKeys
 	}
 	return o
 }

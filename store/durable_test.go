@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -456,4 +457,69 @@ func TestUnlocatedFeatureIsDurable(t *testing.T) {
 	if got := dump(d.Store); got != want || !strings.Contains(got, "null") {
 		t.Fatalf("replayed:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// A write made once: a retry with the same key and request gets the first
+// answer and writes nothing; the same key with another request is
+// refused; the keys survive a restart and a compaction, and expire.
+func TestWritesMadeOnce(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Fsync: FsyncNo}
+	d := open(t, dir, false, o)
+	c, _, _ := d.Create("c", "", "")
+	once := func(key, req string) *Once {
+		return &Once{Key: key, Sum: sha256.Sum256([]byte(req)), Answer: func(f *Feature, n int) []byte {
+			if f != nil {
+				return []byte("created " + f.ID())
+			}
+			return fmt.Appendf(nil, "inserted %d", n)
+		}}
+	}
+	f, replay, err := c.CreateOnce(anon(t, 1, 1), once("k1", "a"))
+	if err != nil || replay != nil || f == nil {
+		t.Fatalf("first: %v %v %v", f, replay, err)
+	}
+	first := "created " + f.ID()
+	check := func(c *Collection, key, req, want string, wantErr error) {
+		t.Helper()
+		f, replay, err := c.CreateOnce(anon(t, 2, 2), once(key, req))
+		if !errors.Is(err, wantErr) || f != nil || wantErr == nil && (replay == nil || string(replay.Answer) != want) {
+			t.Fatalf("again %s: %v %v %v, want the answer %q", key, f, replay, err, want)
+		}
+	}
+	check(c, "k1", "a", first, nil)
+	check(c, "k1", "b", "", ErrKeyReused)
+	if _, replay, err := c.InsertAllOnce([]*Input{anon(t, 3, 3), anon(t, 4, 4)}, once("k2", "bulk")); err != nil || replay != nil {
+		t.Fatal(err)
+	}
+	if n := c.Len(); n != 3 {
+		t.Fatalf("%d features, want 3: retries wrote", n)
+	}
+	d.Close()
+	d = open(t, dir, false, o)
+	check(d.Collection("c"), "k1", "a", first, nil)
+	d.startCompaction(t)
+	d.Close()
+	d = open(t, dir, false, o)
+	c = d.Collection("c")
+	check(c, "k1", "a", first, nil)
+	if _, replay, err := c.InsertAllOnce([]*Input{anon(t, 5, 5)}, once("k2", "bulk")); err != nil || replay == nil || string(replay.Answer) != "inserted 2" {
+		t.Fatalf("bulk retry after compaction: %v %v", replay, err)
+	}
+	if n := c.Len(); n != 3 {
+		t.Fatalf("%d features, want 3", n)
+	}
+	d.Close()
+	o.KeyTTL = time.Nanosecond
+	d = open(t, dir, false, o)
+	defer d.Close()
+	if _, replay, err := d.Collection("c").CreateOnce(anon(t, 6, 6), once("k1", "a")); err != nil || replay != nil {
+		t.Fatalf("an expired key still answered: %v %v", replay, err)
+	}
+}
+
+// anon is a point feature without an id.
+func anon(t *testing.T, lon, lat float64) *Input {
+	t.Helper()
+	return feature(t, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%g,%g]}}`, lon, lat))
 }

@@ -26,6 +26,9 @@ const (
 	// otherwise forget. A collection made anew starts above it, so that an
 	// ETag never names two contents of one feature over the store's life.
 	opFloor aof.Op = 6
+	// opKey remembers the answer of a write made once (see once.go):
+	// collection, key, the request's fingerprint, when, the answer.
+	opKey aof.Op = 7
 )
 
 // Feature flags in a record.

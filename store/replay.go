@@ -156,6 +156,12 @@ func (s *Store) decode(op aof.Op, payload []byte) (apply func() error, n int, er
 			s.dropFloor = max(s.dropFloor, floor)
 			return nil
 		}, 0, r.err
+	case opKey:
+		key, rem := r.key()
+		return func() error {
+			s.keys.put(key, rem, s.opts.MaxKeys)
+			return nil
+		}, 0, r.err
 	case opDrop:
 		return func() error {
 			c, err := lookup()

@@ -53,6 +53,10 @@ func (s *Store) startRewrite() {
 		snaps = append(snaps, snap)
 	}
 	floor := s.dropFloor
+	var remembered []byte // the live keys' records
+	s.keys.live(s.opts.KeyTTL, time.Now(), func(key string, r *Remembered) {
+		remembered = appendKeyRecord(remembered, "", key, r)
+	})
 	rw, err := aof.NewRewriter(s.opts.Log.Path())
 	if err != nil {
 		s.rewriteFailed(err)
@@ -61,18 +65,19 @@ func (s *Store) startRewrite() {
 	r := &rewrite{rw: rw, started: time.Now(), from: s.opts.Log.Size()}
 	s.rewriting = r
 	go func() {
-		r.err = writeSnapshots(rw, floor, snaps)
+		r.err = writeSnapshots(rw, floor, remembered, snaps)
 		s.rewriteDone <- r
 	}()
 }
 
-// writeSnapshots writes the version floor, then each collection as a
-// create and bulk inserts.
-func writeSnapshots(rw *aof.Rewriter, floor uint64, snaps []snapshot) error {
+// writeSnapshots writes the version floor and the remembered keys'
+// records, then each collection as a create and bulk inserts.
+func writeSnapshots(rw *aof.Rewriter, floor uint64, remembered []byte, snaps []snapshot) error {
 	const perRecord = 1024
 	buf, start := aof.Begin(nil, opFloor)
 	buf = appendString(buf, "")
 	buf = aof.Finish(appendUvarint(buf, floor), start)
+	buf = append(buf, remembered...)
 	for _, sn := range snaps {
 		buf, start = aof.Begin(buf, opCreate)
 		buf = appendString(buf, sn.name)

@@ -31,6 +31,7 @@ type Store struct {
 	// dropFloor is the highest version a dropped collection gave out: a
 	// collection made anew starts above it. The committer's (and replay's).
 	dropFloor   uint64
+	keys        keys // answers of writes made once: the committer's (and replay's)
 	nextRewrite time.Time
 	stats       Stats
 

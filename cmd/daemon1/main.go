@@ -81,6 +81,8 @@ func parseFlags(args []string) (config, error) {
 	fs.Float64Var(&c.store.RewriteRatio, "aof-rewrite-ratio", 2, "compact the append-only file when it is this many times its size after the last compaction")
 	fs.Int64Var(&c.store.RewriteMinSize, "aof-rewrite-min-size", 64<<20, "and at least this many `bytes`")
 	fs.DurationVar(&c.store.WriteTimeout, "aof-write-timeout", 2*time.Second, "how long a write to the append-only file is retried")
+	fs.DurationVar(&c.store.KeyTTL, "idempotency-ttl", store.DefaultKeyTTL, "how long the answer of a POST with an Idempotency-Key is kept for its retries")
+	fs.IntVar(&c.store.MaxKeys, "idempotency-keys", store.DefaultMaxKeys, "most Idempotency-Keys kept (the oldest are forgotten first)")
 	fs.StringVar(&c.authTokenFile, "auth-token-file", "", "`file` holding the bearer token that writes must carry (reads stay open); empty: writes need none")
 	fs.BoolVar(&c.insecure, "insecure-no-auth", false, "allow listening on a non-loopback address without -auth-token-file")
 	fs.IntVar(&c.features.MaxBulk, "max-bulk", api.DefaultMaxBulk, "most features in one bulk insert (413 beyond)")
