@@ -36,6 +36,7 @@ type conn struct {
 	outSince     int64 // since when unsent output has been pending; 0 if none
 	closing      bool  // parse nothing more; close once the output is flushed
 	lingerAt     int64 // when the write side was shut down; 0 before
+	eof          bool  // the client shut its write side: answer what came, in the afterlife
 
 	deadline    atomic.Int64 // when the tick must wake the loop for this conn; 0 never
 	poll        atomic.Bool  // wake on every tick (paused, or output to watch)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -221,10 +222,18 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
-// OnClose releases what the connection held.
-func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
+// OnClose releases what the connection held. A client that shut its
+// write side down (EOF) after sending requests is still owed their
+// answers: they are given in the connection's afterlife (halfclose.go).
+func (e *Engine) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c, ok := gc.Context().(*conn)
 	if !ok {
+		return gnet.None
+	}
+	if errors.Is(err, io.EOF) && c.afterlife() {
+		gc.SetContext(nil)
+		e.conns.remove(c)
+		e.watch.remove(c)
 		return gnet.None
 	}
 	gc.SetContext(nil)
@@ -363,6 +372,9 @@ func (c *conn) awaitBody(now int64) {
 // overloaded reports whether parsing this connection must wait: too many of
 // its responses pending, too much unsent output, or too much work in flight.
 func (c *conn) overloaded() bool {
+	if c.eof {
+		return false // the last requests it will ever send: serve them all
+	}
 	return c.queueFull() || len(c.out)+c.gc.OutboundBuffered() >= c.e.lim.MaxPendingOutput
 }
 
