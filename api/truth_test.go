@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -80,4 +82,64 @@ func TestWritesTellTheTruth(t *testing.T) {
 			t.Logf("%d made, %d refused with 503", made, refused)
 		})
 	}
+}
+
+// Pipelined writes tell the truth too: 50 connections each pipeline 16
+// PUTs under a budget far too small; every answer 2xx is stored, every
+// other is not.
+func TestPipelinedWritesTellTheTruth(t *testing.T) {
+	d := startDaemonWith(t, "gnet", Options{}, server.Options{Workers: 256, Budget: 3 * time.Millisecond})
+	d.store.Create("c", "", "")
+	const conns, depth = 50, 16
+	type answer struct {
+		id     string
+		status int
+	}
+	answers := make(chan answer, conns*depth)
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", strings.TrimPrefix(d.base, "http://"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			var raw strings.Builder
+			for i := range depth {
+				body := fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%d.5,%d.5]}}`, w%90, i)
+				fmt.Fprintf(&raw, "PUT /collections/c/items/p%d-%d HTTP/1.1\r\nHost: a\r\nContent-Type: application/geo+json\r\nContent-Length: %d\r\n\r\n%s", w, i, len(body), body)
+			}
+			c.Write([]byte(raw.String()))
+			c.SetReadDeadline(time.Now().Add(30 * time.Second))
+			br := bufio.NewReader(c)
+			for i := range depth {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Errorf("connection %d, answer %d: %v", w, i, err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				answers <- answer{fmt.Sprintf("p%d-%d", w, i), resp.StatusCode}
+			}
+		}()
+	}
+	wg.Wait()
+	close(answers)
+	c := d.store.Collection("c")
+	made := 0
+	for a := range answers {
+		_, exists := c.Get(a.id)
+		if ok := a.status/100 == 2; ok != exists {
+			t.Errorf("PUT %s answered %d, but the feature exists = %v", a.id, a.status, exists)
+		} else if ok {
+			made++
+		}
+	}
+	if c.Len() != made {
+		t.Errorf("%d stored, %d answered 2xx", c.Len(), made)
+	}
+	t.Logf("%d of %d pipelined writes made", made, conns*depth)
 }
