@@ -54,7 +54,7 @@ func (c *conn) account(x *exchange) {
 	switch {
 	case m.overrun:
 		rm.overrun()
-		m.kind, m.detail = KindBudgetOverrun, "the answer was not ready within the request budget: answered 503 instead"
+		m.kind, m.detail = KindBudgetOverrun, "the answer of this read was not ready within the request budget: answered 503 instead (nothing changed)"
 	case m.expired:
 		rm.expired.Inc()
 		m.kind, m.detail = KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it (nothing changed)"

@@ -69,8 +69,8 @@ func (c *conn) answerRest(nc net.Conn, out []byte) {
 		x := c.queue[c.qhead]
 		for x.state.Load() != xDone {
 			if e.mono() >= x.meta.deadlineMono {
-				if ok, queued := x.abandon(); ok {
-					x = c.standIn(x, queued)
+				if in := c.standIn(x); in != nil {
+					x = in
 					break
 				}
 			}

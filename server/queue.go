@@ -35,11 +35,9 @@ func (c *conn) flushReady(now int64) {
 			if now < x.meta.deadlineMono {
 				break // still in budget: look again when woken
 			}
-			ok, queued := x.abandon()
-			if !ok {
+			if x = c.standIn(x); x == nil {
 				break // a write under way, or it finished just now: its worker wakes us
 			}
-			x = c.standIn(x, queued)
 			c.queue[c.qhead] = x
 		}
 		c.queue[c.qhead] = nil
@@ -93,16 +91,24 @@ func (c *conn) orphanAll() {
 	}
 }
 
-// standIn makes the 503 that answers in place of late, whose worker now owns
-// and releases it; queued says its handler never ran.
-func (c *conn) standIn(late *exchange, queued bool) *exchange {
+// standIn takes late from its worker and returns the 503 that answers in
+// its place; the worker then releases late. It returns nil when late
+// cannot be taken: a write under way, or an answer finished just now. What
+// the stand-in needs of late is copied before late is taken, since from
+// then on the worker may release it at any moment.
+func (c *conn) standIn(late *exchange) *exchange {
 	x := c.acquire(c.e.mono())
 	lm := &late.meta
 	x.meta.id, x.meta.route, x.meta.startMono, x.meta.deadlineMono = lm.id, lm.route, lm.startMono, lm.deadlineMono
 	x.meta.start, x.meta.deadline = lm.start, lm.deadline
 	x.meta.http10, x.meta.head = lm.http10, lm.head
-	x.meta.overrun, x.meta.expired = !queued, queued
 	x.close = late.close
+	ok, queued := late.abandon()
+	if !ok {
+		c.recycle(x)
+		return nil
+	}
+	x.meta.overrun, x.meta.expired = !queued, queued
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	x.out = c.e.appendResponse(x.out[:0], x)

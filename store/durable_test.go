@@ -242,6 +242,12 @@ func (f *faultFile) set(write, sync error) {
 // faultyStore is a durable store on a faultFile.
 func faultyStore(t *testing.T) (*Store, *faultFile, string) {
 	t.Helper()
+	return faultyStoreWith(t, FsyncAlways)
+}
+
+// faultyStoreWith is faultyStore under another fsync policy.
+func faultyStoreWith(t *testing.T, fsync Fsync) (*Store, *faultFile, string) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
 	osf, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
@@ -253,7 +259,7 @@ func faultyStore(t *testing.T) (*Store, *faultFile, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newStore(Options{Log: w, WriteTimeout: 20 * 1e6})
+	s := newStore(Options{Log: w, WriteTimeout: 20 * 1e6, Fsync: fsync})
 	go s.commit()
 	t.Cleanup(func() { s.Close(); w.Close() })
 	return s, ff, dir
@@ -425,8 +431,7 @@ func (d *Durable) startCompaction(t *testing.T) {
 
 // Close reports a failed final fsync (under the policies that sync late).
 func TestCloseReportsTheFinalSync(t *testing.T) {
-	s, ff, _ := faultyStore(t)
-	s.opts.Fsync = FsyncNo
+	s, ff, _ := faultyStoreWith(t, FsyncNo)
 	d := &Durable{Store: s, Writer: s.opts.Log}
 	if _, _, err := s.Create("c", "", ""); err != nil {
 		t.Fatal(err)
