@@ -117,19 +117,26 @@ func TestLateWriteAnswersItsResult(t *testing.T) {
 	}
 }
 
+// queuedLate opens a connection with one request of rt queued for a
+// worker, read a second ago: its budget is gone.
+func queuedLate(e *Engine, rt *Route) (*fakeConn, *conn, *exchange) {
+	fc := &fakeConn{}
+	e.OnOpen(fc)
+	c := fc.ctx.(*conn)
+	x := c.acquire(e.mono() - int64(time.Second))
+	x.meta.route = rt
+	x.counted = true
+	e.inFlight.Add(1)
+	c.push(x)
+	return fc, c, x
+}
+
 // A write the loop gave up on while it waited for a worker never runs: its
 // 503 is the truth.
 func TestAbandonedWriteNeverRuns(t *testing.T) {
 	e, _, lines := observed(t, Options{Budget: 20 * time.Millisecond})
-	fc := &fakeConn{}
-	e.OnOpen(fc)
-	c := fc.ctx.(*conn)
 	ran := false
-	x := c.acquire(e.mono() - int64(time.Second))
-	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Writes: true, Handler: func(*fasthttp.RequestCtx) { ran = true }}
-	x.counted = true
-	e.inFlight.Add(1)
-	c.push(x)
+	fc, c, x := queuedLate(e, &Route{Pattern: "/test", Mode: Worker, Writes: true, Handler: func(*fasthttp.RequestCtx) { ran = true }})
 	c.flushReady(e.mono()) // the loop gets there first: it stands in
 	if c.pending() != 0 || !bytes.Contains(c.out, []byte("503 Service Unavailable")) {
 		t.Fatalf("pending %d, out %q: want the 503 stand-in written", c.pending(), c.out)
@@ -148,14 +155,7 @@ func TestAbandonedWriteNeverRuns(t *testing.T) {
 // the connection neither stands in for it nor times out.
 func TestStartedWriteIsWaitedFor(t *testing.T) {
 	e, _, _ := observed(t, Options{Budget: 20 * time.Millisecond})
-	fc := &fakeConn{}
-	e.OnOpen(fc)
-	c := fc.ctx.(*conn)
-	x := c.acquire(e.mono() - int64(time.Second))
-	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Writes: true}
-	x.counted = true
-	e.inFlight.Add(1)
-	c.push(x)
+	fc, c, x := queuedLate(e, &Route{Pattern: "/test", Mode: Worker, Writes: true})
 	x.state.Store(xStarted)
 	if act := e.OnTraffic(fc); act != gnet.None || c.pending() != 1 || len(fc.out) != 0 || c.deadline.Load() != 0 {
 		t.Fatalf("action %v, pending %d, out %q, deadline %d: want the write waited for", act, c.pending(), fc.out, c.deadline.Load())
@@ -172,15 +172,8 @@ func TestStartedWriteIsWaitedFor(t *testing.T) {
 
 func TestWorkerExpiredInQueue(t *testing.T) {
 	e, obs, lines := observed(t, Options{Budget: 20 * time.Millisecond})
-	fc := &fakeConn{}
-	e.OnOpen(fc)
-	c := fc.ctx.(*conn)
 	ran := false
-	x := c.acquire(e.mono() - int64(time.Second)) // read a second ago: its budget is gone
-	x.meta.route = &Route{Pattern: "/test", Mode: Worker, Handler: func(*fasthttp.RequestCtx) { ran = true }}
-	x.counted = true
-	e.inFlight.Add(1)
-	c.push(x)
+	fc, _, x := queuedLate(e, &Route{Pattern: "/test", Mode: Worker, Handler: func(*fasthttp.RequestCtx) { ran = true }})
 	e.runWorker(x)
 	if ran || !x.meta.expired || x.ctx.Response.StatusCode() != 503 {
 		t.Fatalf("ran=%v expired=%v status=%d; want not run, expired, 503", ran, x.meta.expired, x.ctx.Response.StatusCode())
