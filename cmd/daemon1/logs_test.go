@@ -62,6 +62,9 @@ func TestNoRequestBytesInLogs(t *testing.T) {
 					t.Errorf("the %s holds the bearer token:\n%s", name, text)
 				}
 			}
+			if n := strings.Count(string(errorLog), `"route":"rejected"`); n != len(bad) {
+				t.Errorf("%d rejections in the error log, want %d:\n%s", n, len(bad), errorLog)
+			}
 			if engine == "gnet" && !strings.Contains(string(errorLog), `"route":"rejected","method":"GET","target":"/refused/a"`) {
 				t.Errorf("the error log does not name the refused request:\n%s", errorLog)
 			}
