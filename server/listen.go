@@ -30,7 +30,7 @@ const (
 )
 
 // listener accepts TCP connections and survives every accept error but its
-// own closing. One goroutine accepts.
+// own closing. One goroutine accepts, and owns everything but ln.
 type listener struct {
 	ln      *net.TCPListener
 	reserve *os.File // a descriptor kept free for shedding; nil if it could not be had
@@ -71,14 +71,9 @@ const soReusePort = 0xf
 // Addr is the bound address.
 func (l *listener) Addr() net.Addr { return l.ln.Addr() }
 
-// Close stops accepting and frees the reserve.
-func (l *listener) Close() error {
-	err := l.ln.Close()
-	if l.reserve != nil {
-		l.reserve.Close()
-	}
-	return err
-}
+// Close stops accepting; the accepting goroutine, which owns the reserve
+// descriptor, frees it as its accept returns.
+func (l *listener) Close() error { return l.ln.Close() }
 
 // accept returns the next connection. It returns an error only once the
 // listener is closed (net.ErrClosed).
@@ -90,6 +85,10 @@ func (l *listener) accept() (*net.TCPConn, error) {
 			return c, nil
 		}
 		if errors.Is(err, net.ErrClosed) {
+			if l.reserve != nil {
+				l.reserve.Close()
+				l.reserve = nil
+			}
 			return nil, err
 		}
 		l.failed(err)
