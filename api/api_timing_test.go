@@ -53,6 +53,9 @@ func BenchmarkAPI(b *testing.B) {
 			x, y := pt()
 			q.SetRequestURI(fmt.Sprintf("/collections/pts/items?bbox=%.6f,%.6f,%.6f,%.6f&limit=100", x, y, x+0.01, y+0.01))
 		}},
+		{"list-10000", func(q *fasthttp.Request) {
+			q.SetRequestURI("/collections/pts/items?limit=10000")
+		}},
 		{"nearby", func(q *fasthttp.Request) {
 			x, y := pt()
 			q.Header.SetMethod("POST")

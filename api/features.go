@@ -87,13 +87,13 @@ func (a *Features) Register(r *server.Router) {
 	r.Handle("GET", "/collections/{c}", server.Inline, a.collection)
 	a.handleWrite(r, "PUT", "/collections/{c}", a.createCollection)
 	a.handleWrite(r, "DELETE", "/collections/{c}", a.dropCollection)
-	r.Handle("GET", "/collections/{c}/items", server.Inline, a.items)
+	r.Handle("GET", "/collections/{c}/items", server.Inline, a.items).Offload = largeListing
 	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
 	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.item)
 	a.handleWrite(r, "PUT", "/collections/{c}/items/{id}", a.putItem)
 	a.handleWrite(r, "PATCH", "/collections/{c}/items/{id}", a.patchItem)
 	a.handleWrite(r, "DELETE", "/collections/{c}/items/{id}", a.deleteItem)
-	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search).OffloadBody = searchOffloadBody
+	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search).Offload = largeSearch
 	if obs := r.Observer(); obs != nil {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)
@@ -113,10 +113,6 @@ func (a *Features) Register(r *server.Router) {
 		obs.Set().NewGauge("daemon1_store_features", func() float64 { return count(true) })
 	}
 }
-
-// searchOffloadBody is the largest search body parsed on an event loop:
-// a polygon of about 500 vertices.
-const searchOffloadBody = 16 << 10
 
 // handleWrite registers a write: on a worker (it waits for the append-only
 // file), guarded by the bearer token, and marked as a write, so that once

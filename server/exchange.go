@@ -146,7 +146,7 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 	if rt.Budget > 0 {
 		x.meta.setBudget(rt.Budget)
 	}
-	if rt.Mode == Worker || rt.OffloadBody > 0 && len(x.ctx.Request.Body()) > rt.OffloadBody {
+	if rt.Mode == Worker || rt.Offload != nil && rt.Offload(&x.ctx) {
 		c.push(x)
 		x.submitted = e.mono()
 		if err := e.workers.Submit(x); err != nil {

@@ -40,11 +40,11 @@ type Route struct {
 	// never answers 503 in its place. It may still be refused, with nothing
 	// done, while it waits for a worker.
 	Writes bool
-	// OffloadBody, set on an Inline route, runs on a worker any request of
-	// the route whose body is larger than this many bytes: parsing a large
-	// body (a search polygon of many vertices) may cost milliseconds, which
-	// an event loop must never spend. 0: always inline.
-	OffloadBody int
+	// Offload, set on an Inline route, says of a request whether it may
+	// cost milliseconds (a search polygon of many vertices, a page of
+	// thousands of features), which an event loop must never spend: then
+	// it runs on a worker. It must be cheap; nil: always inline.
+	Offload func(ctx *fasthttp.RequestCtx) bool
 
 	metrics *routeMetrics // nil without an Observer
 }
