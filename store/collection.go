@@ -137,7 +137,7 @@ func (c *Collection) CreateOnce(in *Input, o *Once) (f *Feature, replay *Remembe
 			return ErrExists
 		}
 		f = in.feature(c.nextVersion())
-		b.put(c, nil, f)
+		b.put(c, f)
 		if o != nil {
 			b.remember(c, o, o.Answer(f, 1))
 		}
@@ -158,7 +158,7 @@ func (c *Collection) Put(in *Input, match Match) (f *Feature, created bool, err 
 			return ErrPrecondition
 		}
 		f, created = in.feature(c.nextVersion()), cur == nil
-		b.put(c, cur, f)
+		b.put(c, f)
 		return nil
 	})
 	return f, created, err
@@ -180,7 +180,7 @@ func (c *Collection) Update(id string, match Match, change func(cur *Feature) (*
 		}
 		in.ID, in.Numeric = cur.ID(), cur.numeric
 		f = in.feature(c.nextVersion())
-		b.put(c, cur, f)
+		b.put(c, f)
 		return nil
 	})
 	return f, err
@@ -292,11 +292,11 @@ func (c *Collection) insert(fs []*Feature) {
 	c.mu.Unlock()
 }
 
-// remove applies a durable delete.
-func (c *Collection) remove(f *Feature, version uint64) {
+// delete applies a durable delete of the feature id (if there is one),
+// the delete's version being version.
+func (c *Collection) delete(id string, version uint64) {
 	c.mu.Lock()
-	c.ids.Delete(f.ID())
-	if f.geom != nil {
+	if f, ok := c.ids.Delete(id); ok && f.geom != nil {
 		lo, hi := box(f.geom.Rect())
 		c.tree.Delete(lo, hi, f)
 	}
@@ -304,9 +304,10 @@ func (c *Collection) remove(f *Feature, version uint64) {
 	c.mu.Unlock()
 }
 
-// replace applies a durable put of f over old (nil: none).
-func (c *Collection) replace(old, f *Feature) {
+// put applies a durable put of f over the feature of its id, if any.
+func (c *Collection) put(f *Feature) {
 	c.mu.Lock()
+	old, _ := c.ids.Get(f.ID())
 	c.set(old, f)
 	c.mu.Unlock()
 }

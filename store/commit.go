@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/geometryos/daemon1/store/aof"
 )
 
 // Every write is an intent run by one goroutine, the committer: it takes
@@ -29,8 +27,8 @@ const maxBatch = 4096
 // batch is what the committer stages between two writes to the file.
 type batch struct {
 	s       *Store
-	buf     []byte   // the records
-	applies []func() // in order, once durable
+	buf     []byte   // the records, encoded
+	records []record // the same, applied in order once durable
 	staged  []*intent
 	cols    map[string]*Collection              // collections created (or nil: dropped) in this batch
 	feats   map[*Collection]map[string]*Feature // features put (or nil: deleted) in this batch
@@ -41,11 +39,11 @@ type batch struct {
 func (b *batch) reset() {
 	clear(b.cols)
 	clear(b.feats)
-	clear(b.applies)
+	clear(b.records)
 	clear(b.staged)
 	clear(b.dropped)
 	clear(b.keys)
-	b.buf, b.applies, b.staged, b.dropped = b.buf[:0], b.applies[:0], b.staged[:0], b.dropped[:0]
+	b.buf, b.records, b.staged, b.dropped = b.buf[:0], b.records[:0], b.staged[:0], b.dropped[:0]
 }
 
 // collection is the collection name as the batch leaves it, or nil.
@@ -94,66 +92,48 @@ func (b *batch) stage(c *Collection, id string, f *Feature) {
 	fs[id] = f
 }
 
-// put stages f over old (nil: none).
-func (b *batch) put(c *Collection, old, f *Feature) {
-	var start int
-	b.buf, start = aof.Begin(b.buf, opPut)
-	b.buf = appendString(b.buf, c.name)
-	b.buf = aof.Finish(appendFeature(b.buf, f), start)
+// log adds r to the batch: encoded now, applied once durable.
+func (b *batch) log(r record) {
+	b.buf = appendRecord(b.buf, r)
+	b.records = append(b.records, r)
+}
+
+// put stages f, over the feature of its id if any.
+func (b *batch) put(c *Collection, f *Feature) {
+	b.log(&putRecord{collection: c.name, f: f})
 	b.stage(c, f.ID(), f)
-	b.applies = append(b.applies, func() { c.replace(old, f) })
 }
 
 // delete stages the removal of f, the write's version being version.
 func (b *batch) delete(c *Collection, f *Feature, version uint64) {
-	var start int
-	b.buf, start = aof.Begin(b.buf, opDelete)
-	b.buf = appendString(b.buf, c.name)
-	b.buf = appendUvarint(b.buf, version)
-	b.buf = aof.Finish(appendString(b.buf, f.ID()), start)
+	b.log(&deleteRecord{collection: c.name, version: version, id: f.ID()})
 	b.stage(c, f.ID(), nil)
-	b.applies = append(b.applies, func() { c.remove(f, version) })
 }
 
 // insertAll stages a bulk insert of new features.
 func (b *batch) insertAll(c *Collection, fs []*Feature) {
-	var start int
-	b.buf, start = aof.Begin(b.buf, opBulk)
-	b.buf = appendString(b.buf, c.name)
-	b.buf = appendUvarint(b.buf, uint64(len(fs)))
 	for _, f := range fs {
-		b.buf = appendFeature(b.buf, f)
 		b.stage(c, f.ID(), f)
 	}
-	b.buf = aof.Finish(b.buf, start)
-	b.applies = append(b.applies, func() { c.insert(fs) })
+	b.log(&bulkRecord{collection: c.name, fs: fs})
 }
 
-// create stages a new collection, or new metadata for c.
+// create stages a new collection (fresh), or new metadata for c.
 func (b *batch) create(c *Collection, title, desc string, fresh bool) {
-	var start int
-	b.buf, start = aof.Begin(b.buf, opCreate)
-	b.buf = appendString(b.buf, c.name)
-	b.buf = appendString(b.buf, title)
-	b.buf = appendString(b.buf, desc)
-	b.buf = aof.Finish(appendUvarint(b.buf, c.version), start)
+	r := &createRecord{name: c.name, title: title, desc: desc, version: c.version}
 	if fresh {
+		r.c = c
 		b.cols[c.name] = c
-		b.applies = append(b.applies, func() { b.s.add(c) })
-		return
 	}
-	b.applies = append(b.applies, func() { c.setMeta(title, desc) })
+	b.log(r)
 }
 
 // drop stages the removal of c.
 func (b *batch) drop(c *Collection) {
-	var start int
-	b.buf, start = aof.Begin(b.buf, opDrop)
-	b.buf = aof.Finish(appendString(b.buf, c.name), start)
+	b.log(&dropRecord{name: c.name})
 	b.cols[c.name] = nil
 	c.dropped = true
 	b.dropped = append(b.dropped, c)
-	b.applies = append(b.applies, func() { b.s.remove(c) })
 }
 
 // versionFloor is where a collection made in this batch starts counting
@@ -242,9 +222,9 @@ func (s *Store) commit() {
 // A write that panics is answered with the panic as its error (and must
 // not have staged anything): the committer serves every other write.
 func (b *batch) take(in *intent) {
-	mark := len(b.applies)
+	mark := len(b.records)
 	if err := b.run(in); err != nil {
-		if len(b.applies) != mark {
+		if len(b.records) != mark {
 			panic("BUG: a write staged changes and then failed")
 		}
 		in.done <- err
@@ -274,8 +254,10 @@ func (s *Store) flush(b *batch) {
 		}
 		return
 	}
-	for _, apply := range b.applies {
-		apply()
+	for _, r := range b.records {
+		if err := r.apply(s); err != nil {
+			panic(fmt.Sprintf("BUG: a durable %T does not apply: %v", r, err))
+		}
 	}
 	for _, in := range b.staged {
 		in.done <- nil

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"time"
-
-	"github.com/geometryos/daemon1/store/aof"
 )
 
 // A write that must happen at most once, however often a client retries
@@ -113,32 +111,9 @@ func (b *batch) once(o *Once) (*Remembered, error) {
 // write's own records, applied with them.
 func (b *batch) remember(c *Collection, o *Once, answer []byte) {
 	r := &Remembered{Sum: o.Sum, At: time.Now(), Answer: answer}
-	b.buf = appendKeyRecord(b.buf, c.name, o.Key, r)
+	b.log(&keyRecord{collection: c.name, key: o.Key, r: r})
 	if b.keys == nil {
 		b.keys = map[string]*Remembered{}
 	}
 	b.keys[o.Key] = r
-	b.applies = append(b.applies, func() { b.s.keys.put(o.Key, r, b.s.opts.MaxKeys) })
-}
-
-// appendKeyRecord appends an opKey record: collection, key, the request's
-// fingerprint, when (Unix nanoseconds), the answer.
-func appendKeyRecord(buf []byte, collection, key string, r *Remembered) []byte {
-	buf, start := aof.Begin(buf, opKey)
-	buf = appendString(buf, collection)
-	buf = appendString(buf, key)
-	buf = append(buf, r.Sum[:]...)
-	buf = appendUvarint(buf, uint64(r.At.UnixNano()))
-	buf = appendString(buf, r.Answer)
-	return aof.Finish(buf, start)
-}
-
-// decodeKey reads the rest of an opKey record (after the collection).
-func (r *reader) key() (string, *Remembered) {
-	key := string(r.str())
-	var rem Remembered
-	copy(rem.Sum[:], r.bytes(sha256.Size))
-	rem.At = time.Unix(0, int64(r.uvarint()))
-	rem.Answer = append([]byte(nil), r.str()...)
-	return key, &rem
 }

@@ -11,24 +11,19 @@ import (
 	"github.com/tidwall/geojson/geometry"
 )
 
-// The operations the append-only file records. A put carries the whole
-// feature as stored (a patch is recorded as its result), and every record
-// carries the versions it gave out, so that replay rebuilds the same
-// ETags, also from a compacted file.
+// The operations the append-only file records (records.go has each one's
+// payload, decoder and apply). A put carries the whole feature as stored (a
+// patch is recorded as its result), and every record carries the versions
+// it gave out, so that replay rebuilds the same ETags, also from a
+// compacted file. These numbers are format.
 const (
-	opCreate aof.Op = 1 // name, title, description, the collection's last version
-	opDrop   aof.Op = 2 // name
-	opPut    aof.Op = 3 // collection, feature
-	opDelete aof.Op = 4 // collection, version, id
-	opBulk   aof.Op = 5 // collection, count, features
-	// opFloor heads a compacted file: "" (no collection), then the highest
-	// version a dropped collection gave out, which a compacted file would
-	// otherwise forget. A collection made anew starts above it, so that an
-	// ETag never names two contents of one feature over the store's life.
-	opFloor aof.Op = 6
-	// opKey remembers the answer of a write made once (see once.go):
-	// collection, key, the request's fingerprint, when, the answer.
-	opKey aof.Op = 7
+	opCreate aof.Op = 1 // createRecord
+	opDrop   aof.Op = 2 // dropRecord
+	opPut    aof.Op = 3 // putRecord
+	opDelete aof.Op = 4 // deleteRecord
+	opBulk   aof.Op = 5 // bulkRecord
+	opFloor  aof.Op = 6 // floorRecord
+	opKey    aof.Op = 7 // keyRecord
 )
 
 // Feature flags in a record.
@@ -84,6 +79,10 @@ func (r *reader) uvarint() uint64 {
 		r.err = errShort
 		return 0
 	}
+	if n > 1 && r.b[n-1] == 0 {
+		r.err = errors.New("a number is not in its shortest encoding")
+		return 0
+	}
 	r.b = r.b[n:]
 	return v
 }
@@ -119,6 +118,9 @@ func (r *reader) float() float64 {
 func (r *reader) feature() (*Feature, error) {
 	version := r.uvarint()
 	flags := r.byte()
+	if flags&^(flagNumeric|flagPoint) != 0 && r.err == nil {
+		r.err = fmt.Errorf("unknown feature flags %#x", flags)
+	}
 	id := r.str()
 	var geom geojson.Object
 	var geomJSON []byte

@@ -63,14 +63,14 @@ func (s *Store) replayFile(path string, repair bool) (ReplayReport, error) {
 		}
 	}()
 	err = aof.Scan(data, func(op aof.Op, payload []byte, offset int64) error {
-		apply, n, err := s.decode(op, payload)
+		rec, n, err := decodeRecord(op, payload)
 		if err != nil {
 			return fmt.Errorf("%s: the record at offset %d does not decode: %w", path, offset, err)
 		}
 		rep.Records++
 		rep.Features += int64(n)
 		work <- func() error {
-			if err := apply(); err != nil {
+			if err := rec.apply(s); err != nil {
 				return fmt.Errorf("%s: the record at offset %d does not apply: %w", path, offset, err)
 			}
 			return nil
@@ -123,100 +123,4 @@ func writeAside(path string, b []byte) error {
 		return fmt.Errorf("cannot move the damaged records aside to %s: %w", path, err)
 	}
 	return nil
-}
-
-// decode reads one record and returns what applies it and how many
-// features it carries. Decoding needs no state; applying is done in order.
-func (s *Store) decode(op aof.Op, payload []byte) (apply func() error, n int, err error) {
-	r := reader{b: payload}
-	name := string(r.str())
-	lookup := func() (*Collection, error) {
-		if c := s.Collection(name); c != nil {
-			return c, nil
-		}
-		return nil, fmt.Errorf("collection %q does not exist", name)
-	}
-	switch op {
-	case opCreate:
-		title, desc, version := string(r.str()), string(r.str()), r.uvarint()
-		return func() error {
-			c := s.Collection(name)
-			if c == nil {
-				c = newCollection(s, name, title, desc)
-				s.add(c)
-			} else {
-				c.setMeta(title, desc)
-			}
-			c.version = max(c.version, version)
-			return nil
-		}, 0, r.err
-	case opFloor:
-		floor := r.uvarint()
-		return func() error {
-			s.dropFloor = max(s.dropFloor, floor)
-			return nil
-		}, 0, r.err
-	case opKey:
-		key, rem := r.key()
-		return func() error {
-			s.keys.put(key, rem, s.opts.MaxKeys)
-			return nil
-		}, 0, r.err
-	case opDrop:
-		return func() error {
-			c, err := lookup()
-			if err == nil {
-				s.remove(c)
-			}
-			return err
-		}, 0, r.err
-	case opPut:
-		f, err := r.feature()
-		return func() error {
-			c, err := lookup()
-			if err != nil {
-				return err
-			}
-			old, _ := c.ids.Get(f.ID())
-			c.replace(old, f)
-			c.version = max(c.version, f.version)
-			return nil
-		}, 1, err
-	case opDelete:
-		version, id := r.uvarint(), string(r.str())
-		return func() error {
-			c, err := lookup()
-			if err != nil {
-				return err
-			}
-			if f, ok := c.ids.Get(id); ok {
-				c.remove(f, version)
-			}
-			c.version = max(c.version, version)
-			return nil
-		}, 0, r.err
-	case opBulk:
-		count := r.uvarint()
-		if r.err != nil || count > uint64(len(payload)) {
-			return nil, 0, errShort
-		}
-		fs := make([]*Feature, count)
-		for i := range fs {
-			if fs[i], err = r.feature(); err != nil {
-				return nil, 0, err
-			}
-		}
-		return func() error {
-			c, err := lookup()
-			if err != nil {
-				return err
-			}
-			for _, f := range fs {
-				c.version = max(c.version, f.version)
-			}
-			c.insert(fs)
-			return nil
-		}, len(fs), nil
-	}
-	return nil, 0, fmt.Errorf("unknown operation %d", op)
 }

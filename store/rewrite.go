@@ -55,7 +55,7 @@ func (s *Store) startRewrite() {
 	floor := s.dropFloor
 	var remembered []byte // the live keys' records
 	s.keys.live(s.opts.KeyTTL, time.Now(), func(key string, r *Remembered) {
-		remembered = appendKeyRecord(remembered, "", key, r)
+		remembered = appendRecord(remembered, &keyRecord{key: key, r: r})
 	})
 	rw, err := aof.NewRewriter(s.opts.Log.Path())
 	if err != nil {
@@ -74,25 +74,13 @@ func (s *Store) startRewrite() {
 // records, then each collection as a create and bulk inserts.
 func writeSnapshots(rw *aof.Rewriter, floor uint64, remembered []byte, snaps []snapshot) error {
 	const perRecord = 1024
-	buf, start := aof.Begin(nil, opFloor)
-	buf = appendString(buf, "")
-	buf = aof.Finish(appendUvarint(buf, floor), start)
+	buf := appendRecord(nil, &floorRecord{floor: floor})
 	buf = append(buf, remembered...)
 	for _, sn := range snaps {
-		buf, start = aof.Begin(buf, opCreate)
-		buf = appendString(buf, sn.name)
-		buf = appendString(buf, sn.title)
-		buf = appendString(buf, sn.desc)
-		buf = aof.Finish(appendUvarint(buf, sn.version), start)
+		buf = appendRecord(buf, &createRecord{name: sn.name, title: sn.title, desc: sn.desc, version: sn.version})
 		for i := 0; i < len(sn.features); i += perRecord {
 			chunk := sn.features[i:min(i+perRecord, len(sn.features))]
-			buf, start = aof.Begin(buf, opBulk)
-			buf = appendString(buf, sn.name)
-			buf = appendUvarint(buf, uint64(len(chunk)))
-			for _, f := range chunk {
-				buf = appendFeature(buf, f)
-			}
-			buf = aof.Finish(buf, start)
+			buf = appendRecord(buf, &bulkRecord{collection: sn.name, fs: chunk})
 			if len(buf) > 1<<20 {
 				if err := rw.Write(buf); err != nil {
 					return err
