@@ -17,6 +17,7 @@ require (
 
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
+	golang.org/x/sys v0.49.0 // SO_REUSEPORT for the listener (gnet's own pin; the syscall package does not name it)
 	gonum.org/v1/plot v0.17.0
 )
 
@@ -45,6 +46,5 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )

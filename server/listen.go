@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Both engines accept through a listener of this package rather than their
@@ -51,7 +53,7 @@ func listen(addr string, reusePort bool, obs *Observer, logf func(string, ...any
 		lc.Control = func(_, _ string, rc syscall.RawConn) error {
 			var serr error
 			err := rc.Control(func(fd uintptr) {
-				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
 			})
 			return errors.Join(err, serr)
 		}
@@ -64,9 +66,6 @@ func listen(addr string, reusePort bool, obs *Observer, logf func(string, ...any
 	l.reserve, _ = os.Open(os.DevNull)
 	return l, nil
 }
-
-// soReusePort is SO_REUSEPORT on Linux (the syscall package does not name it).
-const soReusePort = 0xf
 
 // Addr is the bound address.
 func (l *listener) Addr() net.Addr { return l.ln.Addr() }
