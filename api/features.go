@@ -144,23 +144,19 @@ func (a *Features) lookup(ctx *fasthttp.RequestCtx) *store.Collection {
 
 // stopAt is when a listing or search stops looking and answers what it
 // has: two thirds into the budget, leaving the rest for encoding the page
-// and writing it. Zero (no limit) outside the engines.
-func stopAt(ctx *fasthttp.RequestCtx) time.Time {
-	dl := server.Deadline(ctx)
-	if dl.IsZero() {
-		return dl
-	}
-	return dl.Add(-dl.Sub(server.Start(ctx)) / 3)
-}
+// and writing it. encodeUntil is when encoding stops and cuts the page:
+// nine tenths into it. Both are zero (no limit) outside the engines.
+func stopAt(ctx *fasthttp.RequestCtx) time.Time      { return intoBudget(ctx, 2, 3) }
+func encodeUntil(ctx *fasthttp.RequestCtx) time.Time { return intoBudget(ctx, 9, 10) }
 
-// encodeUntil is when encoding a page stops and cuts it: nine tenths into
-// the budget, leaving the rest for writing it. Zero outside the engines.
-func encodeUntil(ctx *fasthttp.RequestCtx) time.Time {
+// intoBudget is when num/den of the request's budget has passed.
+func intoBudget(ctx *fasthttp.RequestCtx, num, den int64) time.Time {
 	dl := server.Deadline(ctx)
 	if dl.IsZero() {
 		return dl
 	}
-	return dl.Add(-dl.Sub(server.Start(ctx)) / 10)
+	start := server.Start(ctx)
+	return start.Add(time.Duration(int64(dl.Sub(start)) * num / den))
 }
 
 // respond makes the response body what fill appends, in the response's own
