@@ -29,6 +29,10 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 			badBody(ctx, "the body must be {\"title\": string, \"description\": string}, both optional: %v", err)
 			return
 		}
+		if err := store.CheckJSON(raw, ""); err != nil {
+			inputProblem(ctx, err) // decoding replaced what it refuses
+			return
+		}
 	}
 	name := server.Param(ctx, "c")
 	if err := store.CheckName(string(name)); err != nil {

@@ -222,6 +222,7 @@ func TestBadInput(t *testing.T) {
 	f("POST", "/collections/c/items", `{"type":"Feature","id":"`+"\xff"+`","geometry":{"type":"Point","coordinates":[0,0]}}`, 400, "/problems/invalid-body", "id: holds bytes that are not UTF-8")
 	f("POST", "/collections/c/items", `{"type":"Feature","id":1e999,"geometry":{"type":"Point","coordinates":[0,0]}}`, 400, "/problems/invalid-body", "id: the number 1e999 is out of range")
 	f("PATCH", "/collections/c/items/a", `{"properties":{"s":"`+"\xff"+`"}}`, 400, "/problems/invalid-body", "properties.s: holds bytes that are not UTF-8")
+	f("PUT", "/collections/c", `{"title":"`+"\xff"+`"}`, 400, "/problems/invalid-body", "title: holds bytes that are not UTF-8")
 	f("PATCH", "/collections/c/items/a", `{"properties":{"n":1}} x`, 400, "/problems/invalid-body", "unexpected data after the JSON value")
 	f("POST", "/collections/c/search", `{"nearby":{"point":[0,0]}} {}`, 400, "/problems/invalid-body", "unexpected data after the JSON value")
 	f("GET", "/collections/c/items?bbox=1,2,3", "", 400, "/problems/invalid-parameter", "must be minLon,minLat,maxLon,maxLat")
