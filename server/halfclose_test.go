@@ -50,3 +50,28 @@ func TestHalfCloseGetsEveryAnswer(t *testing.T) {
 		})
 	}
 }
+
+// In the afterlife too, a read past its budget is stood in for (503) and
+// those behind it are answered.
+func TestHalfCloseStandsInForLateReads(t *testing.T) {
+	s := start(t, "gnet", server.Options{Budget: 50 * time.Millisecond})
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("GET /slow/300 HTTP/1.1\r\nHost: a\r\n\r\nGET /fast/2 HTTP/1.1\r\nHost: a\r\n\r\n"))
+	c.(*net.TCPConn).CloseWrite()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	for i, want := range []int{503, 200} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("answer %d: %d, want %d", i, resp.StatusCode, want)
+		}
+	}
+}
