@@ -52,7 +52,9 @@ type Log struct {
 	w    *lumberjack.Logger
 	wake chan struct{}
 	stop chan struct{}
-	done chan struct{}
+	// closeOnce lets Close be called again (a test's cleanup after it).
+	closeOnce sync.Once
+	done      chan struct{}
 
 	produced, dropped, written, failed atomic.Uint64
 
@@ -175,9 +177,10 @@ func (l *Log) Snapshot() Snapshot {
 	return s
 }
 
-// Close drains what is queued, writes it, and closes the file.
+// Close drains what is queued, writes it, and closes the file. It may be
+// called again.
 func (l *Log) Close() error {
-	close(l.stop)
+	l.closeOnce.Do(func() { close(l.stop) })
 	<-l.done
 	return l.w.Close()
 }

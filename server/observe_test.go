@@ -56,6 +56,7 @@ func observerWithLog(t *testing.T) (*Observer, string, *errlog.Log) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { log.Close() }) // before dir goes: the drain writes into it
 	obs := NewObserver(metrics.NewSet())
 	obs.AttachLog(log)
 	return obs, dir, log
