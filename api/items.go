@@ -233,10 +233,8 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	bad, replay, err := c.InsertAllOnce(many, once)
 	switch {
 	case errors.Is(err, store.ErrDuplicateID):
-		ctx.Response.Reset()
 		badBody(ctx, "features[%d]: id %q appears earlier in the same request; nothing was inserted", bad, many[bad].ID)
 	case errors.Is(err, store.ErrExists):
-		ctx.Response.Reset()
 		server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
 			"features["+itoa(bad)+"]: collection "+quote(c.Name())+" already has a feature "+quote(many[bad].ID)+"; nothing was inserted")
 	case err != nil:

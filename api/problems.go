@@ -31,7 +31,7 @@ var (
 )
 
 // apiKinds are the error kinds above that the engine does not know.
-var apiKinds = []string{"invalid_parameter", "invalid_body", "invalid_geometry", "conflict",
+var apiKinds = []string{"invalid_body", "invalid_geometry", "conflict",
 	"precondition_failed", "not_acceptable", "unsupported_media_type", "unauthorized",
 	"insufficient_storage", "read_only", "idempotency_key_reused"}
 

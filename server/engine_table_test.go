@@ -105,6 +105,7 @@ var gnetCases = []EngineCase{
 	{"GET /echo HTTP/1.2\nHost: a\n\nGET /echo HTTP/1.9\nHost: a\n\n", []int{200, 200}, false, `GET /echo body=""`},
 	{"GET /echo HTTP/1.2\nHost: a\nConnection: keep-alive, Close\n\n", []int{200}, true, ""},
 	{"OPTIONS * HTTP/1.1\nHost: a\n\nGET /echo HTTP/1.1\nHost: a\n\n", []int{204, 200}, false, ""},
+	{"GET * HTTP/1.1\nHost: a\n\nGET /echo HTTP/1.1\nHost: a\n\n", []int{400}, true, ""}, // "*" is OPTIONS' alone
 }
 
 func TestEngineTable(t *testing.T) {

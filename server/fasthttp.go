@@ -138,8 +138,7 @@ func (f *FastHTTP) onError(ctx *fasthttp.RequestCtx, err error) {
 	m := f.metas.Get()
 	defer f.metas.Put(m)
 	m.id, m.start, m.rejected = ctx.ID(), time.Now(), true
-	m.deadline = m.start.Add(f.opts.Budget)
-	m.line = m.line[:0] // fasthttp resets what it had read of the request line
+	m.deadline = m.start.Add(f.opts.Budget) // m.line stays empty: fasthttp has reset the request line
 	m.err = redacted(err)
 	ctx.Response.Reset()
 	ctx.SetUserValue(metaKey, m)

@@ -256,7 +256,7 @@ func (r *Router) resolve(ctx *fasthttp.RequestCtx, m *meta) *Route {
 		return nil
 	}
 	path := rawPath(ctx)
-	if string(path) == "*" { // OPTIONS *, the only method the framer lets ask it
+	if string(path) == "*" && string(ctx.Method()) == fasthttp.MethodOptions { // (fasthttp refuses "*" for the rest)
 		ctx.Response.Header.Set("Allow", r.allowAll)
 		ctx.SetStatusCode(fasthttp.StatusNoContent)
 		return nil

@@ -69,12 +69,13 @@ func (c *conn) expire() gnet.Action {
 	if c.outSince != 0 || c.reqStart == 0 || c.closing {
 		return gnet.Close // the client reads nothing, or an idle keep-alive ends
 	}
+	n := c.gc.InboundBuffered()
 	var raw []byte
-	if n := c.gc.InboundBuffered(); n > 0 {
+	if n > 0 {
 		raw, _ = c.gc.Peek(n)
 	}
-	c.reject(fasthttp.StatusRequestTimeout, raw)
-	if n := c.gc.InboundBuffered(); n > 0 {
+	c.reject(fasthttp.StatusRequestTimeout, raw) // logs the line it had begun
+	if n > 0 {
 		c.gc.Discard(n)
 	}
 	_, err := c.gc.Write(c.out)

@@ -17,8 +17,7 @@ import (
 // record is one change to the store.
 type record interface {
 	op() aof.Op
-	// appendPayload appends the record's payload (record.go's framing
-	// around it is aof's).
+	// appendPayload appends the record's payload (appendRecord frames it).
 	appendPayload(b []byte) []byte
 	// apply makes the change in the store; run by one goroutine at a time
 	// (the committer, or replay), in log order.
