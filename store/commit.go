@@ -9,8 +9,9 @@ import (
 // Every write is an intent run by one goroutine, the committer: it takes
 // all the intents waiting, checks each against the store as it will be
 // once the earlier ones are applied (a batch keeps what they changed),
-// writes the records of those that pass with one write and one fsync, and
-// only then applies them and answers their callers. So a write is visible
+// appends the records of those that pass to the log (log.go: the
+// append-only file, with one write and one fsync), and only then applies
+// them and answers their callers. So a write is visible
 // and acknowledged only once it is durable; a batch that cannot be written
 // changes nothing; and the writes of one collection are group-committed
 // like any others. Reads never wait for the committer.
@@ -183,7 +184,7 @@ func (s *Store) commit() {
 	defer close(s.stopped)
 	b := &batch{s: s, cols: map[string]*Collection{}, feats: map[*Collection]map[string]*Feature{}}
 	var tick <-chan time.Time
-	if s.opts.Log != nil && s.opts.Fsync == FsyncEverySecond {
+	if s.opts.File != nil && s.opts.Fsync == FsyncEverySecond {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		tick = t.C
@@ -247,7 +248,8 @@ func (s *Store) flush(b *batch) {
 	if len(b.staged) == 0 {
 		return
 	}
-	if err := s.write(b.buf); err != nil {
+	pos, err := s.log.Append(b.buf, s.applied.Load(), time.Now().Add(s.opts.WriteTimeout))
+	if err != nil {
 		s.forget(b)
 		for _, in := range b.staged {
 			in.done <- err
@@ -259,6 +261,7 @@ func (s *Store) flush(b *batch) {
 			panic(fmt.Sprintf("BUG: a durable %T does not apply: %v", r, err))
 		}
 	}
+	s.applied.Store(pos)
 	for _, in := range b.staged {
 		in.done <- nil
 	}

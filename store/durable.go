@@ -40,8 +40,8 @@ func ParseFsync(s string) (Fsync, error) {
 
 // Options configure a durable Store.
 type Options struct {
-	// Log is the append-only file; nil keeps writes in memory only.
-	Log   *aof.Writer
+	// File is the append-only file; nil keeps writes in memory only.
+	File  *aof.Writer
 	Fsync Fsync
 	// WriteTimeout bounds the retries of one batch's write.
 	WriteTimeout time.Duration
@@ -129,9 +129,20 @@ func (s *Store) turnReadOnly(err error) {
 	}
 }
 
+// fileLog is the log of a single node: the append-only file (or nothing,
+// for a store in memory only). A batch's position is its count.
+type fileLog struct{ s *Store }
+
+func (l fileLog) Append(batch []byte, at uint64, deadline time.Time) (uint64, error) {
+	if err := l.s.write(batch, deadline); err != nil {
+		return 0, err
+	}
+	return at + 1, nil
+}
+
 // write appends a batch's records under the fsync policy.
-func (s *Store) write(buf []byte) error {
-	w := s.opts.Log
+func (s *Store) write(buf []byte, deadline time.Time) error {
+	w := s.opts.File
 	if w == nil || len(buf) == 0 {
 		return nil
 	}
@@ -142,7 +153,7 @@ func (s *Store) write(buf []byte) error {
 		s.lateWrite(buf)
 		return nil
 	}
-	if err := w.Append(buf, time.Now().Add(s.opts.WriteTimeout)); err != nil {
+	if err := w.Append(buf, deadline); err != nil {
 		s.stats.WriteErrors.Add(1)
 		if errors.Is(err, aof.ErrSync) {
 			s.turnReadOnly(err)
@@ -167,7 +178,7 @@ func (s *Store) write(buf []byte) error {
 
 func (s *Store) sync() error {
 	start := time.Now()
-	err := s.opts.Log.Sync()
+	err := s.opts.File.Sync()
 	took := time.Since(start)
 	s.stats.Syncs.Add(1)
 	if s.opts.OnSync != nil {
@@ -201,8 +212,8 @@ func (s *Store) flushLate() {
 	s.lateMu.Lock()
 	defer s.lateMu.Unlock()
 	s.lateTimer = nil
-	if len(s.late) > 0 && s.opts.Log.Append(s.late, time.Now().Add(time.Second)) == nil {
-		s.opts.Log.Sync()
+	if len(s.late) > 0 && s.opts.File.Append(s.late, time.Now().Add(time.Second)) == nil {
+		s.opts.File.Sync()
 	}
 	s.late = s.late[:0]
 }
@@ -239,7 +250,7 @@ func Open(dir string, repair bool, o Options, r *retry.Retrier) (*Durable, error
 	if err != nil {
 		return nil, err
 	}
-	s.opts.Log = w
+	s.opts.File = w
 	s.stats.FileSize.Store(w.Size())
 	s.rewriteBase = w.Size()
 	go s.commit() // only now: the committer reads the options as it runs

@@ -259,7 +259,7 @@ func faultyStoreWith(t *testing.T, fsync Fsync) (*Store, *faultFile, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newStore(Options{Log: w, WriteTimeout: 20 * 1e6, Fsync: fsync})
+	s := newStore(Options{File: w, WriteTimeout: 20 * 1e6, Fsync: fsync})
 	go s.commit()
 	t.Cleanup(func() { s.Close(); w.Close() })
 	return s, ff, dir
@@ -432,7 +432,7 @@ func (d *Durable) startCompaction(t *testing.T) {
 // Close reports a failed final fsync (under the policies that sync late).
 func TestCloseReportsTheFinalSync(t *testing.T) {
 	s, ff, _ := faultyStoreWith(t, FsyncNo)
-	d := &Durable{Store: s, Writer: s.opts.Log}
+	d := &Durable{Store: s, Writer: s.opts.File}
 	if _, _, err := s.Create("c", "", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type snapshot struct {
 // of its last compacted size (and the minimum). It runs in the committer,
 // between batches.
 func (s *Store) maybeRewrite() {
-	w := s.opts.Log
+	w := s.opts.File
 	if w == nil || s.rewriting != nil || s.opts.AckBeforeDurable || s.ReadOnly() != "" || time.Now().Before(s.nextRewrite) {
 		return
 	}
@@ -57,12 +57,12 @@ func (s *Store) startRewrite() {
 	s.keys.live(s.opts.KeyTTL, time.Now(), func(key string, r *Remembered) {
 		remembered = appendRecord(remembered, &keyRecord{key: key, r: r})
 	})
-	rw, err := aof.NewRewriter(s.opts.Log.Path())
+	rw, err := aof.NewRewriter(s.opts.File.Path())
 	if err != nil {
 		s.rewriteFailed(err)
 		return
 	}
-	r := &rewrite{rw: rw, started: time.Now(), from: s.opts.Log.Size()}
+	r := &rewrite{rw: rw, started: time.Now(), from: s.opts.File.Size()}
 	s.rewriting = r
 	go func() {
 		r.err = writeSnapshots(rw, floor, remembered, snaps)
@@ -107,12 +107,12 @@ func (s *Store) finishRewrite(r *rewrite) {
 		s.rewriteFailed(r.err)
 		return
 	}
-	if err := r.rw.Commit(s.opts.Log); err != nil {
+	if err := r.rw.Commit(s.opts.File); err != nil {
 		s.rewriteFailed(err)
 		return
 	}
 	s.stats.Rewrites.Add(1)
-	size := s.opts.Log.Size()
+	size := s.opts.File.Size()
 	s.rewriteBase = size
 	s.stats.FileSize.Store(size)
 	s.opts.Logf("store: compacted the append-only file from %d to %d bytes in %s", r.from+int64(len(r.tail)), size,

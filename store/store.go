@@ -20,6 +20,9 @@ type Store struct {
 	mu   sync.RWMutex
 	cols map[string]*Collection
 
+	log     Log
+	applied atomic.Uint64 // the position in log of the last batch applied
+
 	intents     chan *intent
 	closed      chan struct{}
 	stopped     chan struct{}
@@ -49,9 +52,11 @@ func New() *Store {
 
 // newStore makes a Store whose committer is not started yet.
 func newStore(o Options) *Store {
-	return &Store{opts: o.withDefaults(), cols: map[string]*Collection{},
+	s := &Store{opts: o.withDefaults(), cols: map[string]*Collection{},
 		intents: make(chan *intent, maxBatch), closed: make(chan struct{}), stopped: make(chan struct{}),
 		rewriteDone: make(chan *rewrite, 1)}
+	s.log = fileLog{s}
+	return s
 }
 
 // Close stops the committer: writes waiting or coming get ErrClosed. It
