@@ -131,12 +131,13 @@ func (c *Collection) CreateOnce(in *Input, o *Once) (f *Feature, replay *Remembe
 				return err // a retry is answered once the batch is durable
 			}
 		}
-		if in.ID == "" {
-			in.ID = b.freeID(c)
-		} else if _, ok := b.get(c, in.ID); ok {
+		id := in.ID
+		if id == "" {
+			id = b.freeID(c)
+		} else if _, ok := b.get(c, id); ok {
 			return ErrExists
 		}
-		f = in.feature(c.nextVersion())
+		f = in.featureAs(id, c.nextVersion())
 		b.put(c, f)
 		if o != nil {
 			b.remember(c, o, o.Answer(f, 1))
@@ -240,11 +241,12 @@ func (c *Collection) InsertAllOnce(ins []*Input, o *Once) (bad int, replay *Reme
 		}
 		fs := make([]*Feature, len(ins))
 		for i, in := range ins {
-			if in.ID == "" {
-				in.ID = b.freeIDExcept(c, seen)
-				seen[in.ID] = i
+			id := in.ID
+			if id == "" {
+				id = b.freeIDExcept(c, seen)
+				seen[id] = i
 			}
-			fs[i] = in.feature(c.nextVersion())
+			fs[i] = in.featureAs(id, c.nextVersion())
 		}
 		b.insertAll(c, fs)
 		if o != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,7 +19,11 @@ import (
 
 // intent is one write waiting for the committer.
 type intent struct {
-	run  func(b *batch) error // checks and stages the write; its error is the caller's answer
+	// run checks and stages the write; its error is the caller's answer.
+	// It may be run again, against a newer store (a shared log refused the
+	// batch: replica.go), so it changes nothing but the batch and its own
+	// results.
+	run  func(b *batch) error
 	done chan error
 }
 
@@ -183,19 +188,25 @@ func (s *Store) do(run func(b *batch) error) error {
 func (s *Store) commit() {
 	defer close(s.stopped)
 	b := &batch{s: s, cols: map[string]*Collection{}, feats: map[*Collection]map[string]*Feature{}}
-	var tick <-chan time.Time
+	var tick, snap <-chan time.Time
 	if s.opts.File != nil && s.opts.Fsync == FsyncEverySecond {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		tick = t.C
 	}
+	if s.snapshotPath != "" {
+		t := time.NewTicker(s.opts.SnapshotEvery)
+		defer t.Stop()
+		snap = t.C
+	}
 	for {
 		select {
 		case in := <-s.intents:
+			s.followWaiting()
 			b.reset()
 			b.take(in)
 		more: // everything already waiting joins the batch
-			for len(b.staged) < maxBatch {
+			for len(b.staged) < maxBatch && !b.full() {
 				select {
 				case in := <-s.intents:
 					b.take(in)
@@ -204,8 +215,18 @@ func (s *Store) commit() {
 				}
 			}
 			s.flush(b)
+		case e, ok := <-s.feed:
+			if !ok {
+				s.feed = nil // the log was closed: Close is coming
+				continue
+			}
+			s.follow(e)
 		case <-tick:
 			s.syncEverySecond()
+		case <-snap:
+			if s.rewriting == nil {
+				s.startRewrite()
+			}
 		case r := <-s.rewriteDone:
 			s.finishRewrite(r)
 		case <-s.closed:
@@ -218,6 +239,9 @@ func (s *Store) commit() {
 		}
 	}
 }
+
+// full reports whether the batch has reached Options.MaxBatchBytes.
+func (b *batch) full() bool { return b.s.opts.MaxBatchBytes > 0 && len(b.buf) >= b.s.opts.MaxBatchBytes }
 
 // take runs an intent against the batch: a refused one is answered now.
 // A write that panics is answered with the panic as its error (and must
@@ -243,29 +267,56 @@ func (b *batch) run(in *intent) (err error) {
 	return in.run(b)
 }
 
-// flush makes the batch durable, applies it and answers its callers.
+// flush makes the batch durable, applies it and answers its callers. A
+// shared log that refuses the batch because another node wrote first is
+// followed up to that write, and the batch's writes are checked again
+// (some may fail now, and are answered so) until the log takes them or
+// the write timeout passes.
 func (s *Store) flush(b *batch) {
-	if len(b.staged) == 0 {
-		return
-	}
-	pos, err := s.log.Append(b.buf, s.applied.Load(), time.Now().Add(s.opts.WriteTimeout))
-	if err != nil {
+	deadline := time.Now().Add(s.opts.WriteTimeout)
+	for len(b.staged) > 0 {
+		pos, err := s.log.Append(b.buf, s.applied.Load(), deadline)
+		if err == nil {
+			s.apply(b, pos)
+			return
+		}
 		s.forget(b)
+		var c *Conflict
+		if errors.As(err, &c) {
+			if err = s.catchUp(c.Last, deadline); err == nil {
+				b.retake()
+				continue
+			}
+		}
 		for _, in := range b.staged {
 			in.done <- err
 		}
 		return
 	}
+}
+
+// apply applies a durable batch, at position pos of the log, and answers
+// its callers.
+func (s *Store) apply(b *batch, pos uint64) {
 	for _, r := range b.records {
 		if err := r.apply(s); err != nil {
 			panic(fmt.Sprintf("BUG: a durable %T does not apply: %v", r, err))
 		}
 	}
-	s.applied.Store(pos)
+	s.advance(pos)
 	for _, in := range b.staged {
 		in.done <- nil
 	}
 	s.maybeRewrite()
+}
+
+// retake checks the batch's writes again, against the store as it now is.
+func (b *batch) retake() {
+	ins := append([]*intent(nil), b.staged...)
+	b.reset()
+	for _, in := range ins {
+		b.take(in)
+	}
 }
 
 // forget undoes what staging did outside the batch: the dropped marks.

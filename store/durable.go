@@ -54,6 +54,13 @@ type Options struct {
 	// once.go): for how long, and how many.
 	KeyTTL  time.Duration
 	MaxKeys int
+	// SnapshotEvery is how often a replica writes its snapshot (besides
+	// when it is closed); 0: every 5 minutes.
+	SnapshotEvery time.Duration
+	// MaxBatchBytes: the committer adds no more writes to a batch once its
+	// records pass this size (a shared log's messages are bounded); 0: no
+	// bound.
+	MaxBatchBytes int
 	// Logf reports compactions and failures.
 	Logf func(format string, args ...any)
 	// OnSync, if set, observes how long each fsync took (seconds).
@@ -79,6 +86,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.KeyTTL <= 0 {
 		o.KeyTTL = DefaultKeyTTL
+	}
+	if o.SnapshotEvery <= 0 {
+		o.SnapshotEvery = 5 * time.Minute
 	}
 	if o.MaxKeys <= 0 {
 		o.MaxKeys = DefaultMaxKeys

@@ -76,13 +76,17 @@ type Input struct {
 	Props    []byte
 }
 
-func (in *Input) feature(version uint64) *Feature {
+func (in *Input) feature(version uint64) *Feature { return in.featureAs(in.ID, version) }
+
+// featureAs is the feature of in under id (one the store made for it: in
+// is left as it is, for a write checked again is run again).
+func (in *Input) featureAs(id string, version uint64) *Feature {
 	_, isPoint := in.Geom.(*geojson.Point)
 	geomJSON := in.GeomJSON
 	if isPoint && isPlainPoint(geomJSON) {
 		geomJSON = nil
 	}
-	return newFeature(in.ID, in.Numeric, in.Geom, geomJSON, in.Props, version)
+	return newFeature(id, in.Numeric, in.Geom, geomJSON, in.Props, version)
 }
 
 // newFeature lays a feature out; geomJSON is nil for a plain 2D point.

@@ -24,6 +24,7 @@ const (
 	opBulk   aof.Op = 5 // bulkRecord
 	opFloor  aof.Op = 6 // floorRecord
 	opKey    aof.Op = 7 // keyRecord
+	opAt     aof.Op = 8 // atRecord
 )
 
 // Feature flags in a record.

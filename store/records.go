@@ -65,6 +65,11 @@ func decodeRecord(op aof.Op, payload []byte) (rec record, features int, err erro
 			return nil, 0, fmt.Errorf("a floor record names collection %q", name)
 		}
 		rec = &floorRecord{floor: r.uvarint()}
+	case opAt:
+		if name != "" {
+			return nil, 0, fmt.Errorf("a position record names collection %q", name)
+		}
+		rec = &atRecord{pos: r.uvarint()}
 	case opKey:
 		k := &keyRecord{collection: name, key: string(r.str()), r: &Remembered{}}
 		copy(k.r.Sum[:], r.bytes(sha256.Size))
@@ -249,5 +254,21 @@ func (r *keyRecord) appendPayload(b []byte) []byte {
 
 func (r *keyRecord) apply(s *Store) error {
 	s.keys.put(r.key, r.r, s.opts.MaxKeys)
+	return nil
+}
+
+// atRecord heads a replica's snapshot: "" (no collection), then the
+// position in the shared log of the last batch the snapshot holds; the
+// replica follows the log from the one after.
+type atRecord struct{ pos uint64 }
+
+func (r *atRecord) op() aof.Op { return opAt }
+
+func (r *atRecord) appendPayload(b []byte) []byte {
+	return appendUvarint(appendString(b, ""), r.pos)
+}
+
+func (r *atRecord) apply(s *Store) error {
+	s.applied.Store(r.pos)
 	return nil
 }

@@ -26,6 +26,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		&deleteRecord{collection: "c", version: 9, id: "p1"},
 		&bulkRecord{collection: "c", fs: []*Feature{pt, line}},
 		&floorRecord{floor: 12},
+		&atRecord{pos: 1 << 40},
 		&keyRecord{collection: "c", key: "k", r: &Remembered{Sum: sha256.Sum256([]byte("x")), At: time.Unix(0, 5), Answer: []byte("answer")}},
 	} {
 		f.Add(byte(r.op()), r.appendPayload(nil))

@@ -39,9 +39,34 @@ func (s *Store) maybeRewrite() {
 
 // startRewrite takes a consistent view of the store (the committer is the
 // only writer, and it is here) and writes it to a new file in the
-// background; what is appended meanwhile is kept to go after it.
+// background: the append-only file's replacement, to which what is
+// appended meanwhile is added, or a replica's snapshot.
 func (s *Store) startRewrite() {
-	var snaps []snapshot
+	head, snaps := s.view()
+	target := s.snapshotPath
+	if target == "" {
+		target = s.opts.File.Path()
+	}
+	rw, err := aof.NewRewriter(target)
+	if err != nil {
+		s.rewriteFailed(err)
+		return
+	}
+	r := &rewrite{rw: rw, started: time.Now()}
+	if s.opts.File != nil {
+		r.from = s.opts.File.Size()
+	}
+	s.rewriting = r
+	go func() {
+		r.err = writeSnapshots(rw, head, snaps)
+		s.rewriteDone <- r
+	}()
+}
+
+// view is the store as it stands, as records to start a file with (a
+// replica's position, the version floor, the remembered keys) and each
+// collection's features. The committer's, or a closed store's.
+func (s *Store) view() (head []byte, snaps []snapshot) {
 	for _, c := range s.Collections() {
 		title, desc := c.Meta()
 		snap := snapshot{name: c.name, title: title, desc: desc, version: c.version,
@@ -52,30 +77,21 @@ func (s *Store) startRewrite() {
 		})
 		snaps = append(snaps, snap)
 	}
-	floor := s.dropFloor
-	var remembered []byte // the live keys' records
-	s.keys.live(s.opts.KeyTTL, time.Now(), func(key string, r *Remembered) {
-		remembered = appendRecord(remembered, &keyRecord{key: key, r: r})
-	})
-	rw, err := aof.NewRewriter(s.opts.File.Path())
-	if err != nil {
-		s.rewriteFailed(err)
-		return
+	if s.snapshotPath != "" {
+		head = appendRecord(head, &atRecord{pos: s.applied.Load()})
 	}
-	r := &rewrite{rw: rw, started: time.Now(), from: s.opts.File.Size()}
-	s.rewriting = r
-	go func() {
-		r.err = writeSnapshots(rw, floor, remembered, snaps)
-		s.rewriteDone <- r
-	}()
+	head = appendRecord(head, &floorRecord{floor: s.dropFloor})
+	s.keys.live(s.opts.KeyTTL, time.Now(), func(key string, r *Remembered) {
+		head = appendRecord(head, &keyRecord{key: key, r: r})
+	})
+	return head, snaps
 }
 
-// writeSnapshots writes the version floor and the remembered keys'
-// records, then each collection as a create and bulk inserts.
-func writeSnapshots(rw *aof.Rewriter, floor uint64, remembered []byte, snaps []snapshot) error {
+// writeSnapshots writes head, then each collection as a create and bulk
+// inserts.
+func writeSnapshots(rw *aof.Rewriter, head []byte, snaps []snapshot) error {
 	const perRecord = 1024
-	buf := appendRecord(nil, &floorRecord{floor: floor})
-	buf = append(buf, remembered...)
+	buf := head
 	for _, sn := range snaps {
 		buf = appendRecord(buf, &createRecord{name: sn.name, title: sn.title, desc: sn.desc, version: sn.version})
 		for i := 0; i < len(sn.features); i += perRecord {
@@ -96,9 +112,19 @@ func writeSnapshots(rw *aof.Rewriter, floor uint64, remembered []byte, snaps []s
 }
 
 // finishRewrite appends what came meanwhile and swaps the new file in; in
-// the committer, so nothing is appended while it does.
+// the committer, so nothing is appended while it does. A snapshot is
+// installed as it is.
 func (s *Store) finishRewrite(r *rewrite) {
 	s.rewriting = nil
+	if r.err == nil && s.snapshotPath != "" {
+		if r.err = r.rw.Install(s.snapshotPath); r.err == nil {
+			s.stats.Rewrites.Add(1)
+			s.opts.Logf("store: wrote a snapshot in %s", time.Since(r.started).Round(time.Millisecond))
+			return
+		}
+		s.rewriteFailed(r.err)
+		return
+	}
 	if r.err == nil {
 		r.err = r.rw.Write(r.tail)
 	}
@@ -122,5 +148,5 @@ func (s *Store) finishRewrite(r *rewrite) {
 func (s *Store) rewriteFailed(err error) {
 	s.stats.RewriteErrors.Add(1)
 	s.nextRewrite = time.Now().Add(time.Minute)
-	s.opts.Logf("store: compacting the append-only file failed (next try in a minute): %v", err)
+	s.opts.Logf("store: compacting the append-only file (or writing the snapshot) failed (next try in a minute): %v", err)
 }

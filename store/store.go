@@ -22,6 +22,13 @@ type Store struct {
 
 	log     Log
 	applied atomic.Uint64 // the position in log of the last batch applied
+	// A replica's (replica.go): the shared log's batches, and whether the
+	// store stopped applying them; the snapshot's file.
+	feed         <-chan Entry
+	diverged     bool
+	snapshotPath string
+	waitMu       sync.Mutex
+	advanced     chan struct{} // closed when applied moves (made by a waiter)
 
 	intents     chan *intent
 	closed      chan struct{}

@@ -74,3 +74,22 @@ func (r *Rewriter) Abort() {
 	r.f.Close()
 	os.Remove(r.tmp)
 }
+
+// Install makes the new file path (a snapshot, not a live file): it syncs
+// and closes it, renames it over path and syncs the directory. On failure
+// path is untouched (before the rename) and the new file is removed.
+func (r *Rewriter) Install(path string) error {
+	if err := r.Sync(); err != nil {
+		r.Abort()
+		return err
+	}
+	if err := r.f.Close(); err != nil {
+		os.Remove(r.tmp)
+		return fmt.Errorf("closing %s: %w", r.tmp, err)
+	}
+	if err := os.Rename(r.tmp, path); err != nil {
+		os.Remove(r.tmp)
+		return fmt.Errorf("cannot rename %s over %s: %w", r.tmp, path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}

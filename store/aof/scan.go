@@ -44,7 +44,17 @@ func Scan(data []byte, fn func(op Op, payload []byte, offset int64) error) error
 		}
 		return ErrHeader
 	}
-	for off := len(Header); off < len(data); {
+	return scanFrom(data, len(Header), fn)
+}
+
+// ScanBatch is Scan for a batch of records without the file's header (as
+// a shared log carries them).
+func ScanBatch(data []byte, fn func(op Op, payload []byte, offset int64) error) error {
+	return scanFrom(data, 0, fn)
+}
+
+func scanFrom(data []byte, off int, fn func(op Op, payload []byte, offset int64) error) error {
+	for off < len(data) {
 		op, payload, size, ok := parse(data[off:])
 		if !ok {
 			return &Damage{Offset: int64(off), Torn: !soundAfter(data, off+1), Size: int64(len(data) - off)}
