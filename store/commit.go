@@ -241,7 +241,9 @@ func (s *Store) commit() {
 }
 
 // full reports whether the batch has reached Options.MaxBatchBytes.
-func (b *batch) full() bool { return b.s.opts.MaxBatchBytes > 0 && len(b.buf) >= b.s.opts.MaxBatchBytes }
+func (b *batch) full() bool {
+	return b.s.opts.MaxBatchBytes > 0 && len(b.buf) >= b.s.opts.MaxBatchBytes
+}
 
 // take runs an intent against the batch: a refused one is answered now.
 // A write that panics is answered with the panic as its error (and must
