@@ -27,6 +27,9 @@ type Options struct {
 	// MaxVertices caps the positions of one geometry, in a feature or a
 	// search (422 beyond); 0: store.DefaultMaxVertices.
 	MaxVertices int
+	// Tokens turns read-your-writes tokens on (consistency.go): the store
+	// follows a fleet's log.
+	Tokens bool
 }
 
 // Defaults of Options.
@@ -42,6 +45,7 @@ type Features struct {
 	maxBulk int
 	maxVert int
 	budget  time.Duration
+	tokens  bool
 	pages   pagePool
 }
 
@@ -56,7 +60,7 @@ func NewFeatures(o Options) *Features {
 	if o.MaxVertices <= 0 {
 		o.MaxVertices = store.DefaultMaxVertices
 	}
-	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget}
+	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget, tokens: o.Tokens}
 	if o.Store != nil {
 		a.SetStore(o.Store)
 	}
@@ -83,17 +87,17 @@ func (a *Features) Register(r *server.Router) {
 	r.Handle("GET", "/", server.Inline, a.landing)
 	r.Handle("GET", "/conformance", server.Inline, a.conformance)
 	r.Handle("GET", "/api", server.Inline, a.openAPI)
-	r.Handle("GET", "/collections", server.Inline, a.collections)
-	r.Handle("GET", "/collections/{c}", server.Inline, a.collection)
+	r.Handle("GET", "/collections", server.Inline, a.read(a.collections)).Offload = a.either(nil)
+	r.Handle("GET", "/collections/{c}", server.Inline, a.read(a.collection)).Offload = a.either(nil)
 	a.handleWrite(r, "PUT", "/collections/{c}", a.createCollection)
 	a.handleWrite(r, "DELETE", "/collections/{c}", a.dropCollection)
-	r.Handle("GET", "/collections/{c}/items", server.Inline, a.items).Offload = largeListing
+	r.Handle("GET", "/collections/{c}/items", server.Inline, a.read(a.items)).Offload = a.either(largeListing)
 	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
-	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.item)
+	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)).Offload = a.either(nil)
 	a.handleWrite(r, "PUT", "/collections/{c}/items/{id}", a.putItem)
 	a.handleWrite(r, "PATCH", "/collections/{c}/items/{id}", a.patchItem)
 	a.handleWrite(r, "DELETE", "/collections/{c}/items/{id}", a.deleteItem)
-	r.Handle("POST", "/collections/{c}/search", server.Inline, a.search).Offload = largeSearch
+	r.Handle("POST", "/collections/{c}/search", server.Inline, a.read(a.search)).Offload = a.either(largeSearch)
 	if obs := r.Observer(); obs != nil {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)
@@ -120,12 +124,27 @@ func (a *Features) Register(r *server.Router) {
 // means nothing changed).
 func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasthttp.RequestHandler) *server.Route {
 	rt := r.Handle(method, pattern, server.Worker, func(ctx *fasthttp.RequestCtx) {
-		if a.auth.allowed(ctx) {
-			h(ctx)
+		if !a.auth.allowed(ctx) {
+			return
+		}
+		h(ctx)
+		if s := a.store.Load(); a.tokens && s != nil && ctx.Response.StatusCode() < 300 {
+			setSeq(ctx, s.Applied()) // at least the write's own position
 		}
 	})
 	rt.Writes = true
 	return rt
+}
+
+// either offloads a read when big does, or when it waits for a token.
+func (a *Features) either(big func(*fasthttp.RequestCtx) bool) func(*fasthttp.RequestCtx) bool {
+	switch {
+	case !a.tokens:
+		return big
+	case big == nil:
+		return a.behind
+	}
+	return func(ctx *fasthttp.RequestCtx) bool { return big(ctx) || a.behind(ctx) }
 }
 
 // lookup returns the collection of the path's {c}, or answers 404.

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -14,8 +16,20 @@ import (
 // the daemon's metrics, then Go runtime and process metrics) and GET
 // /admin/errors (the newest error-log entries and counts by kind).
 type Ops struct {
-	obs *server.Observer
+	obs   *server.Observer
+	fleet atomic.Pointer[FleetErrors]
 }
+
+// FleetErrors reads the newest entries of every fleet node's error log,
+// oldest first (fleet.Node.RecentErrors).
+type FleetErrors func(ctx context.Context, limit int) ([]json.RawMessage, error)
+
+// SetFleet has GET /admin/errors?fleet=1 answer from f.
+func (o *Ops) SetFleet(f FleetErrors) { o.fleet.Store(&f) }
+
+// fleetRecent is how many of the fleet's newest error entries
+// /admin/errors?fleet=1 returns.
+const fleetRecent = 200
 
 // NewOps serves the metrics and error log of obs.
 func NewOps(obs *server.Observer) *Ops { return &Ops{obs: obs} }
@@ -53,6 +67,10 @@ type statsDoc struct {
 }
 
 func (o *Ops) errors(ctx *fasthttp.RequestCtx) {
+	if ctx.QueryArgs().GetBool("fleet") {
+		o.fleetErrors(ctx)
+		return
+	}
 	log := o.obs.Log()
 	var snap errlog.Snapshot
 	if log != nil {
@@ -67,6 +85,39 @@ func (o *Ops) errors(ctx *fasthttp.RequestCtx) {
 		doc.Recent = append(doc.Recent, r)
 	}
 	b, err := json.Marshal(&doc)
+	if err != nil {
+		server.Fail(ctx, err)
+		return
+	}
+	ctx.SetContentType("application/json")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBody(b)
+}
+
+// fleetErrorsDoc is the body of GET /admin/errors?fleet=1.
+type fleetErrorsDoc struct {
+	Recent []json.RawMessage `json:"recent"`
+}
+
+// fleetErrors answers the newest entries of every node's error log, each
+// naming its node, from the fleet's error stream.
+func (o *Ops) fleetErrors(ctx *fasthttp.RequestCtx) {
+	f := o.fleet.Load()
+	if f == nil {
+		server.WriteProblem(ctx, fasthttp.StatusNotFound, server.ProblemNotFound,
+			"this daemon1 is a single node, not part of a fleet (-fleet-node): GET /admin/errors has its errors")
+		return
+	}
+	c, cancel := context.WithDeadline(context.Background(), server.Deadline(ctx))
+	defer cancel()
+	recent, err := (*f)(c, fleetRecent)
+	if err != nil {
+		ctx.Response.Header.Set("Retry-After", "1")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"the fleet's error stream cannot be read now: "+err.Error())
+		return
+	}
+	b, err := json.Marshal(&fleetErrorsDoc{Recent: recent})
 	if err != nil {
 		server.Fail(ctx, err)
 		return

@@ -28,12 +28,14 @@ var (
 	ProblemReadOnly         = &server.Problem{Type: "/problems/read-only", Title: "Service Unavailable", Kind: "read_only"}
 	ProblemUnavailable      = server.ProblemOverloaded
 	ProblemKeyReused        = &server.Problem{Type: "/problems/idempotency-key-reused", Title: "Idempotency Key Reused", Kind: "idempotency_key_reused"}
+	ProblemNotCaughtUp      = &server.Problem{Type: "/problems/not-caught-up", Title: "Service Unavailable", Kind: "not_caught_up"}
+	ProblemOutcomeUnknown   = &server.Problem{Type: "/problems/outcome-unknown", Title: "Outcome Unknown", Kind: "outcome_unknown"}
 )
 
 // apiKinds are the error kinds above that the engine does not know.
 var apiKinds = []string{"invalid_body", "invalid_geometry", "conflict",
 	"precondition_failed", "not_acceptable", "unsupported_media_type", "unauthorized",
-	"insufficient_storage", "read_only", "idempotency_key_reused"}
+	"insufficient_storage", "read_only", "idempotency_key_reused", "not_caught_up", "outcome_unknown"}
 
 func badParam(ctx *fasthttp.RequestCtx, format string, args ...any) {
 	server.WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemInvalidParameter, fmt.Sprintf(format, args...))
@@ -114,6 +116,10 @@ func storeFailure(ctx *fasthttp.RequestCtx, err error) bool {
 	case errors.Is(err, store.ErrClosed):
 		ctx.Response.Header.Set("Retry-After", "1")
 		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable, "daemon1 is shutting down; retry elsewhere or later")
+	case errors.Is(err, store.ErrOutcomeUnknown):
+		server.WriteProblem(ctx, fasthttp.StatusGatewayTimeout, ProblemOutcomeUnknown,
+			"the fleet's write log did not confirm the write in time: it may or may not have been made ("+err.Error()+
+				"). GET what you wrote to see; a POST sent again with the same Idempotency-Key is made at most once")
 	case errors.Is(err, store.ErrWriteFailed):
 		ctx.Response.Header.Set("Retry-After", "1")
 		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,

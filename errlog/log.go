@@ -52,6 +52,7 @@ type Log struct {
 	w    *lumberjack.Logger
 	wake chan struct{}
 	stop chan struct{}
+	forward atomic.Pointer[func(lines []byte)] // SetForward's
 	// closeOnce lets Close be called again (a test's cleanup after it).
 	closeOnce sync.Once
 	done      chan struct{}
@@ -113,6 +114,12 @@ func newLog(o Options) *Log {
 		counts: map[string]uint64{},
 	}
 }
+
+// SetForward has f called with every batch of lines written (JSON lines,
+// each ending in a newline), from the drain goroutine, after they are
+// written: f must copy what it keeps and must not block (a fleet node
+// forwards them to the fleet's error stream).
+func (l *Log) SetForward(f func(lines []byte)) { l.forward.Store(&f) }
 
 // maxBatch bounds one write: lumberjack refuses a write larger than its
 // whole file limit, and entries are capped (entry.go) well below this.
@@ -235,6 +242,9 @@ func (l *Log) drain() {
 		}
 		full := len(l.buf) >= maxBatch
 		l.write()
+		if f := l.forward.Load(); f != nil {
+			(*f)(l.buf)
+		}
 		if !full {
 			return
 		}

@@ -40,6 +40,7 @@ type config struct {
 	fsync          string
 	repair         bool
 	store          store.Options
+	fleet          fleetFlags
 }
 
 func parseFlags(args []string) (config, error) {
@@ -90,6 +91,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&c.features.BulkBudget, "bulk-budget", api.DefaultBulkBudget, "budget of POST /collections/{c}/items, which may be a bulk insert (all or nothing)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
+	addFleetFlags(fs, &c.fleet)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -106,6 +108,7 @@ func parseFlags(args []string) (config, error) {
 	if c.store.RewriteRatio <= 1 {
 		return c, fmt.Errorf("-aof-rewrite-ratio must be above 1, not %g", c.store.RewriteRatio)
 	}
+	c.features.Tokens = c.fleet.fleetMode()
 	if c.pushURL != "" && c.pushInterval <= 0 {
 		return c, fmt.Errorf("-metrics.push.interval must be positive, not %s", c.pushInterval)
 	}
@@ -166,7 +169,8 @@ func run(cfg config) int {
 	router := server.NewRouter(obs)
 	health := api.NewHealth(draining.Load)
 	health.Register(router)
-	api.NewOps(obs).Register(router)
+	ops := api.NewOps(obs)
+	ops.Register(router)
 	features := api.NewFeatures(cfg.features)
 	features.Register(router)
 	cfg.server.Logf = log.Printf
@@ -180,22 +184,49 @@ func run(cfg config) int {
 		log.Printf("daemon1: %v", err)
 		return 1
 	}
-	log.Printf("daemon1: listening on %s (engine %s); replaying %s", srv.Addr(), cfg.engine, filepath.Join(cfg.dataDir, store.FileName))
-
-	// /readyz is 503 and the API answers 503 until the file is replayed.
-	db, err := openStore(cfg, obs, retrier)
-	if err != nil {
-		log.Printf("daemon1: %v", err)
-		srv.Drain(time.Second)
-		return 1
-	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Printf("daemon1: closing the append-only file: %v", err)
+	// /readyz is 503 and the API answers 503 until the store is loaded.
+	var st *store.Store
+	if cfg.fleet.fleetMode() {
+		log.Printf("daemon1: listening on %s (engine %s); joining the fleet as %s", srv.Addr(), cfg.engine, cfg.fleet.Node)
+		start, stopStart := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		node, rep, err := openFleet(start, cfg, obs.Set(), elog)
+		stopStart()
+		if err != nil {
+			log.Printf("daemon1: %v", err)
+			srv.Drain(time.Second)
+			return 1
 		}
-	}()
-	features.SetStore(db.Store)
-	health.SetCheck(db.ReadOnly)
+		defer node.Close() // after the store's snapshot
+		defer func() {
+			if err := rep.Close(); err != nil {
+				log.Printf("daemon1: writing the snapshot: %v", err)
+			}
+		}()
+		st = rep.Store
+		ops.SetFleet(node.RecentErrors)
+		health.SetCheck(func() string {
+			if reason := rep.ReadOnly(); reason != "" {
+				return reason
+			}
+			return node.Check(rep.Applied())
+		})
+	} else {
+		log.Printf("daemon1: listening on %s (engine %s); replaying %s", srv.Addr(), cfg.engine, filepath.Join(cfg.dataDir, store.FileName))
+		db, err := openStore(cfg, obs, retrier)
+		if err != nil {
+			log.Printf("daemon1: %v", err)
+			srv.Drain(time.Second)
+			return 1
+		}
+		defer func() {
+			if err := db.Close(); err != nil {
+				log.Printf("daemon1: closing the append-only file: %v", err)
+			}
+		}()
+		st = db.Store
+		health.SetCheck(db.ReadOnly)
+	}
+	features.SetStore(st)
 	health.SetReady(true)
 	log.Printf("daemon1: serving on %s (engine %s) after %s", srv.Addr(), cfg.engine, time.Since(started).Round(time.Microsecond))
 
