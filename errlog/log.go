@@ -47,11 +47,11 @@ type Options struct {
 
 // Log is the error log. Its methods are safe for concurrent use.
 type Log struct {
-	opts Options
-	ring *ring
-	w    *lumberjack.Logger
-	wake chan struct{}
-	stop chan struct{}
+	opts    Options
+	ring    *ring
+	w       *lumberjack.Logger
+	wake    chan struct{}
+	stop    chan struct{}
 	forward atomic.Pointer[func(lines []byte)] // SetForward's
 	// closeOnce lets Close be called again (a test's cleanup after it).
 	closeOnce sync.Once
