@@ -35,7 +35,9 @@ const (
 // reached no stream, nothing was written (store.ErrWriteFailed).
 func (n *Node) Append(batch []byte, at uint64, deadline time.Time) (uint64, error) {
 	msg := &nats.Msg{Subject: n.subject, Data: batch, Header: nats.Header{}}
-	msg.Header.Set(expectedLastSeqHeader, strconv.FormatUint(at, 10))
+	if !n.cfg.UnsafeNoExpectation {
+		msg.Header.Set(expectedLastSeqHeader, strconv.FormatUint(at, 10))
+	}
 	msg.Header.Set(msgIDHeader, n.idPrefix+strconv.FormatUint(n.ids.Add(1), 10))
 	unknown := false
 	var last error

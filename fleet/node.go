@@ -37,6 +37,10 @@ type Config struct {
 	StartTimeout time.Duration
 	// Logf reports the node's progress and trouble.
 	Logf func(format string, args ...any)
+	// UnsafeNoExpectation publishes batches without their expected last
+	// position: a test-only switch, the negative control that proves the
+	// fleet's tests catch nodes that diverge.
+	UnsafeNoExpectation bool
 }
 
 func (c *Config) defaults() {

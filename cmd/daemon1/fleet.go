@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -58,6 +59,10 @@ func openFleet(ctx context.Context, cfg config, set *metrics.Set, elog *errlog.L
 	}
 	if f.Embedded.MaxPayload == 0 {
 		f.Embedded.MaxPayload = fleet.DefaultMaxPayload
+	}
+	if os.Getenv("DAEMON1_TEST_FLEET_NO_EXPECTATION") == "1" {
+		f.UnsafeNoExpectation = true
+		log.Printf("daemon1: WARNING: DAEMON1_TEST_FLEET_NO_EXPECTATION=1: batches are published without their expected position, and nodes diverge (a test's negative control)")
 	}
 	node, err := fleet.Start(ctx, f.Config)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -57,6 +58,16 @@ func start(t *testing.T, bin string, env []string, args ...string) *proc {
 // prlimit's.
 func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc {
 	t.Helper()
+	p, err := spawn(t, argv, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// spawn is startArgv reporting its failure instead of ending the test: it
+// may run in a goroutine of the test's (several fleet nodes start at once).
+func spawn(t *testing.T, argv []string, env []string, args ...string) (*proc, error) {
 	// A generous budget: these tests are about behaviour, not latency, and
 	// run on loaded machines (args may set another: the last flag wins).
 	args = append(append(argv[1:len(argv):len(argv)], "-listen", "127.0.0.1:0", "-budget", "1s", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()), args...)
@@ -64,10 +75,10 @@ func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc 
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	p := &proc{t: t, cmd: cmd, rest: make(chan string, 1)}
@@ -81,7 +92,7 @@ func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc 
 	}
 	if p.addr == "" {
 		cmd.Wait()
-		t.Fatalf("daemon1 did not start:\n%s", p.log.String())
+		return nil, fmt.Errorf("daemon1 did not start:\n%s", p.log.String())
 	}
 	go func() {
 		// The same scanner: it may already hold lines read past the first.
@@ -91,7 +102,7 @@ func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc 
 		}
 		p.rest <- tail.String()
 	}()
-	return p
+	return p, nil
 }
 
 // stop sends SIGTERM and returns the whole log and the exit error.
