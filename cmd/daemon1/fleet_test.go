@@ -24,7 +24,7 @@ import (
 // directory it keeps over restarts.
 type fleetNode struct {
 	name, http, nats, cluster, data string
-	p                                *proc
+	p                               *proc
 }
 
 func (n *fleetNode) base() string { return "http://" + n.http }
