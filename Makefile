@@ -7,7 +7,7 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: bench-quick openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: fleet bench-quick openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 build:
 	$(GO) build -o $(BIN)/daemon1 ./cmd/daemon1
@@ -15,16 +15,20 @@ build:
 run: build
 	$(BIN)/daemon1 -listen $(LISTEN)
 
+# Three fleet nodes and HAProxy on loopback, to try (docs/fleet.md).
+fleet: build
+	scripts/fleet.sh
+
 # What CI runs: formatting, vet, the tests with the race detector in random
 # order, the allocation tests (which -race would distort), then a short fuzz
 # run of each parser.
 test: test-deps fmt-check vet test-race test-allocs fuzz-short
 
 # curl: client tests; promtool (Debian package prometheus): the /metrics format
-# check; victoria-metrics: the scrape and push tests; gdal-bin and
-# python3-owslib: the OGC API clients' tests.
+# check; victoria-metrics: the scrape and push tests; haproxy: the fleet's
+# load-balancer test; gdal-bin and python3-owslib: the OGC API clients' tests.
 test-deps:
-	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics \
+	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics haproxy:haproxy \
 		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib
 
 test-race:
