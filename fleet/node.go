@@ -84,6 +84,7 @@ type Node struct {
 	// startLast what it was when the node started following.
 	last, startLast atomic.Uint64
 	polled          atomic.Bool
+	loaded          atomic.Uint64 // the position of the store's snapshot (SetLoaded)
 	caughtUp        atomic.Bool
 
 	errs      chan []byte // error-log lines to forward
@@ -256,11 +257,18 @@ func (n *Node) Check(applied uint64) string {
 		}
 		n.caughtUp.Store(true)
 	}
+	if loaded, start := n.loaded.Load(), n.startLast.Load(); loaded > start {
+		return fmt.Sprintf("this node's snapshot is at position %d of a write log whose last was %d: it belongs to another log (remove it, and the node rebuilds its store from the fleet's log)", loaded, start)
+	}
 	if last := n.last.Load(); last > applied && last-applied > n.cfg.MaxLag {
 		return fmt.Sprintf("behind the fleet's log by %d batches (more than %d)", last-applied, n.cfg.MaxLag)
 	}
 	return ""
 }
+
+// SetLoaded tells the node the position its store's snapshot held: a
+// snapshot past the log's end is another log's, and the node is not ready.
+func (n *Node) SetLoaded(pos uint64) { n.loaded.Store(pos) }
 
 // Last is the stream's last position, as last seen.
 func (n *Node) Last() uint64 { return n.last.Load() }

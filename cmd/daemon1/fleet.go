@@ -86,6 +86,7 @@ func openFleet(ctx context.Context, cfg config, set *metrics.Set, elog *errlog.L
 	}
 	log.Printf("daemon1: fleet node %s: loaded %s (%s); following the write log from position %d",
 		f.Node, filepath.Join(cfg.dataDir, store.SnapshotName), rep.Loaded, rep.Applied()+1)
+	node.SetLoaded(rep.Applied())
 	elog.SetForward(node.ForwardErrors)
 	registerFleetMetrics(set, node, rep)
 	return node, rep, nil
