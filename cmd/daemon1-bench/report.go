@@ -16,15 +16,17 @@ import (
 
 // report is a suite's results.
 type report struct {
-	Suite             string    `json:"suite"`
-	Started, Finished time.Time `json:"-"`
-	Machine           string    `json:"machine"`
-	Engine            []Row     `json:"engine"`      // GET /healthz: daemon1, fasthttp.Server, raw gnet, by round
-	Table             []Row     `json:"scenarios"`   // scenario × engine × data set, 50 connections
-	Open              []Row     `json:"open_loop"`   // get at fractions of the closed-loop maximum
-	Conns             []Row     `json:"connections"` // get against connections
-	Sizes             []Row     `json:"data_sizes"`  // get and nearby against data size
-	Puts              []Row     `json:"puts"`        // PUT, -fsync always, against connections
+	Suite             string     `json:"suite"`
+	Started, Finished time.Time  `json:"-"`
+	Machine           string     `json:"machine"`
+	Engine            []Row      `json:"engine"`      // GET /healthz: daemon1, fasthttp.Server, raw gnet, by round
+	Table             []Row      `json:"scenarios"`   // scenario × engine × data set, 50 connections
+	Open              []Row      `json:"open_loop"`   // get at fractions of the closed-loop maximum
+	Conns             []Row      `json:"connections"` // get against connections
+	Sizes             []Row      `json:"data_sizes"`  // get and nearby against data size
+	Puts              []Row      `json:"puts"`        // PUT, -fsync always, against connections
+	Fleet             []Row      `json:"fleet"`       // PUT and GET: single node, fleet node, through HAProxy
+	FleetFacts        fleetFacts `json:"fleet_facts"`
 }
 
 func machine() string {
@@ -66,50 +68,63 @@ func (r *report) markdown(plots []string) string {
 		"daemon1 started afresh (`-fsync always`), its data loaded, then warmed up for a second before each cell.\n\n",
 		r.Machine, r.Suite, r.Finished.Sub(r.Started).Round(time.Second))
 	r.engineMarkdown(&b)
-	b.WriteString("## Scenarios, 50 connections, closed loop\n\nRatios are to fasthttp.Server serving the same handlers, measured in the same run. put and bulk are durable (`-fsync always`); a bulk request inserts " + strconv.Itoa(loadgen.BulkSize) + " new points (features/s = req/s × " + strconv.Itoa(loadgen.BulkSize) + ").\n\n")
-	b.WriteString("| scenario | points | engine | req/s | ×fasthttp | p50 | p90 | p99 | p99.9 | p99.99 | max (ms) | CPU µs/req | ×fasthttp | errors | non-2xx |\n")
-	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, row := range r.Table {
-		base := r.find(row.Scenario, "fasthttp", row.Points)
-		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %d | %d |\n",
-			row.Scenario, row.Points, row.Engine, row.RPS, ratio(row.RPS, base.RPS), row.P50, row.P90, row.P99, row.P999, row.P9999, row.Max,
-			row.CPUMicros, ratio(row.CPUMicros, base.CPUMicros), row.Errors, row.Non2xx)
+	if len(r.Table) > 0 {
+		r.tableMarkdown(&b)
 	}
-	if len(r.Open) > 0 {
-		closed := r.find("get", "gnet", r.Open[0].Points)
-		fmt.Fprintf(&b, "\n## Latency under load: open loop, GET item, gnet, 50 connections\n\n"+
-			"Constant arrival rates at fractions of the closed-loop maximum above (%.0f req/s); latency counts from when each request was due. The figure that matters: p99.9 under 10 ms.\n\n", closed.RPS)
-		b.WriteString("| load | target req/s | achieved | p50 | p99 | p99.9 | p99.99 | max (ms) | p99.9 < 10 ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
-		for _, row := range r.Open {
-			fmt.Fprintf(&b, "| %.0f %% | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", 100*row.Rate/closed.RPS, row.Rate, row.RPS,
-				row.P50, row.P99, row.P999, row.P9999, row.Max, yes(row.P999 < 10))
-		}
-	}
-	if len(r.Conns) > 0 {
-		b.WriteString("\n## Connections: GET item, gnet, closed loop\n\n| busy connections | idle | req/s | p50 | p99 | p99.9 | max (ms) | RSS MB after | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, row := range r.Conns {
-			fmt.Fprintf(&b, "| %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %d |\n", row.Conns, row.Idle, row.RPS, row.P50, row.P99, row.P999, row.Max, row.RSSAfter, row.Errors)
-		}
-	}
-	if len(r.Puts) > 0 {
-		b.WriteString("\n## PUT at -fsync always against connections, gnet\n\nWrites per fsync: the group commit at work. non-2xx are 503s for writes that waited past their 10 ms budget.\n\n" +
-			"| connections | req/s | p50 | p99 | p99.9 | max (ms) | writes per fsync | non-2xx |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, row := range r.Puts {
-			fmt.Fprintf(&b, "| %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |\n", row.Conns, row.RPS, row.P50, row.P99, row.P999, row.Max, row.WritesPerFsync, row.Non2xx)
-		}
-	}
-	if len(r.Sizes) > 0 {
-		b.WriteString("\n## Data size: gnet, 50 connections, closed loop\n\n| scenario | points | req/s | p99 | p99.9 (ms) | RSS MB |\n|---|---:|---:|---:|---:|---:|\n")
-		for _, row := range r.Sizes {
-			fmt.Fprintf(&b, "| %s | %d | %.0f | %.2f | %.2f | %.0f |\n", row.Scenario, row.Points, row.RPS, row.P99, row.P999, row.RSSAfter)
-		}
-	}
+	r.restMarkdown(&b)
+	r.fleetMarkdown(&b)
 	b.WriteString("\n## Plots\n\n")
 	for _, p := range plots {
 		fmt.Fprintf(&b, "![%s](%s)\n\n", p, p)
 	}
 	b.WriteString("The machine is shared and noisy: read ratios measured in the same run, not absolute figures; one run per cell.\n")
 	return b.String()
+}
+
+// tableMarkdown writes the scenario table.
+func (r *report) tableMarkdown(b *strings.Builder) {
+	b.WriteString("## Scenarios, 50 connections, closed loop\n\nRatios are to fasthttp.Server serving the same handlers, measured in the same run. put and bulk are durable (`-fsync always`); a bulk request inserts " + strconv.Itoa(loadgen.BulkSize) + " new points (features/s = req/s × " + strconv.Itoa(loadgen.BulkSize) + ").\n\n")
+	b.WriteString("| scenario | points | engine | req/s | ×fasthttp | p50 | p90 | p99 | p99.9 | p99.99 | max (ms) | CPU µs/req | ×fasthttp | errors | non-2xx |\n")
+	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range r.Table {
+		base := r.find(row.Scenario, "fasthttp", row.Points)
+		fmt.Fprintf(b, "| %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %d | %d |\n",
+			row.Scenario, row.Points, row.Engine, row.RPS, ratio(row.RPS, base.RPS), row.P50, row.P90, row.P99, row.P999, row.P9999, row.Max,
+			row.CPUMicros, ratio(row.CPUMicros, base.CPUMicros), row.Errors, row.Non2xx)
+	}
+}
+
+// restMarkdown writes the open loop, connection, PUT and data-size tables.
+func (r *report) restMarkdown(b *strings.Builder) {
+	if len(r.Open) > 0 {
+		closed := r.find("get", "gnet", r.Open[0].Points)
+		fmt.Fprintf(b, "\n## Latency under load: open loop, GET item, gnet, 50 connections\n\n"+
+			"Constant arrival rates at fractions of the closed-loop maximum above (%.0f req/s); latency counts from when each request was due. The figure that matters: p99.9 under 10 ms.\n\n", closed.RPS)
+		b.WriteString("| load | target req/s | achieved | p50 | p99 | p99.9 | p99.99 | max (ms) | p99.9 < 10 ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		for _, row := range r.Open {
+			fmt.Fprintf(b, "| %.0f %% | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", 100*row.Rate/closed.RPS, row.Rate, row.RPS,
+				row.P50, row.P99, row.P999, row.P9999, row.Max, yes(row.P999 < 10))
+		}
+	}
+	if len(r.Conns) > 0 {
+		b.WriteString("\n## Connections: GET item, gnet, closed loop\n\n| busy connections | idle | req/s | p50 | p99 | p99.9 | max (ms) | RSS MB after | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, row := range r.Conns {
+			fmt.Fprintf(b, "| %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %d |\n", row.Conns, row.Idle, row.RPS, row.P50, row.P99, row.P999, row.Max, row.RSSAfter, row.Errors)
+		}
+	}
+	if len(r.Puts) > 0 {
+		b.WriteString("\n## PUT at -fsync always against connections, gnet\n\nWrites per fsync: the group commit at work. non-2xx are 503s for writes that waited past their 10 ms budget.\n\n" +
+			"| connections | req/s | p50 | p99 | p99.9 | max (ms) | writes per fsync | non-2xx |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, row := range r.Puts {
+			fmt.Fprintf(b, "| %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |\n", row.Conns, row.RPS, row.P50, row.P99, row.P999, row.Max, row.WritesPerFsync, row.Non2xx)
+		}
+	}
+	if len(r.Sizes) > 0 {
+		b.WriteString("\n## Data size: gnet, 50 connections, closed loop\n\n| scenario | points | req/s | p99 | p99.9 (ms) | RSS MB |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, row := range r.Sizes {
+			fmt.Fprintf(b, "| %s | %d | %.0f | %.2f | %.2f | %.0f |\n", row.Scenario, row.Points, row.RPS, row.P99, row.P999, row.RSSAfter)
+		}
+	}
 }
 
 func ratio(a, b float64) float64 {
@@ -124,4 +139,52 @@ func yes(ok bool) string {
 		return "yes"
 	}
 	return "**no**"
+}
+
+// fleetMarkdown writes the fleet section.
+func (r *report) fleetMarkdown(b *strings.Builder) {
+	f := r.FleetFacts
+	if len(r.Fleet) == 0 {
+		for _, n := range f.Notes {
+			fmt.Fprintf(b, "\n## Fleet\n\n%s\n", n)
+		}
+		return
+	}
+	fmt.Fprintf(b, "\n## Fleet: three nodes and HAProxy on this machine, closed loop\n\n"+
+		"Three daemon1 nodes, each with its embedded nats-server (one JetStream cluster, the write log R3, synced to disk before each ack), "+
+		"HAProxy with deploy/haproxy.cfg in front, %d points; the single node (`-fsync always`) measured in the same run. "+
+		"On %d shared cores this shows the fleet's overhead, not scale: every process competes for the same cores.\n\n", f.Points, runtime.NumCPU())
+	b.WriteString("| scenario | where | connections | req/s | ×single | p50 | p99 | p99.9 | max (ms) | errors | non-2xx |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range r.Fleet {
+		base := 0.0
+		for _, o := range r.Fleet {
+			if o.Engine == "single node" && o.Scenario == row.Scenario && o.Conns == row.Conns {
+				base = o.RPS
+			}
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %d | %d |\n", row.Scenario, row.Engine, row.Conns, row.RPS,
+			ratioText(row.RPS, base), row.P50, row.P99, row.P999, row.Max, row.Errors, row.Non2xx)
+	}
+	fmt.Fprintf(b, "\n- A stopped node back and ready: %.2f s from its snapshot, %.2f s replaying the whole log (%d points): "+
+		"%.1f s and %.1f s per million.\n", f.CatchUpSnapshot, f.CatchUpLog, f.Points,
+		f.CatchUpSnapshot*1e6/float64(f.Points), f.CatchUpLog*1e6/float64(f.Points))
+	fmt.Fprintf(b, "- SIGKILL of the write log's leader under 8 writers through HAProxy: the longest time without an acknowledged write was %.2f s "+
+		"(JetStream's election timeout is 4–9 s, not configurable); the other answers meanwhile (status: count; 0 is no answer): %v.\n", f.LeaderKillGap, f.LeaderKillStatus)
+	single := 0.0
+	for _, row := range r.Fleet {
+		if row.Engine == "single node" {
+			single = max(single, row.RSSAfter)
+		}
+	}
+	fmt.Fprintf(b, "- Resident memory per node (daemon1 with its nats-server) with the data loaded and the cells run: %.0f MB; the single node with the same data: %.0f MB.\n", f.NodeRSS, single)
+	for _, n := range f.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+}
+
+func ratioText(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", a/b)
 }

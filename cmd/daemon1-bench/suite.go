@@ -28,16 +28,22 @@ type plan struct {
 	idleBusy         [2]int
 	sizes            []int // the data-size curve (get and nearby, gnet)
 	putConns         []int // PUT (-fsync always) against connections, gnet
+	fleetPoints      int   // the fleet section's data set
+	fleetConns       []int // its PUT cells
 }
 
 var plans = map[string]plan{
 	"quick": {duration: 3 * time.Second, warmup: time.Second, engineRounds: 1, points: []int{100_000},
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "put"},
-		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256}, putConns: []int{1, 64}},
+		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256}, putConns: []int{1, 64},
+		fleetPoints: 100_000, fleetConns: []int{1, 16}},
 	"full": {duration: 5 * time.Second, warmup: time.Second, engineRounds: 3, points: []int{100_000, 1_000_000},
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "within", "put", "bulk"},
 		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
-		sizes: []int{10_000, 100_000, 1_000_000}, putConns: []int{1, 16, 64, 256}},
+		sizes: []int{10_000, 100_000, 1_000_000}, putConns: []int{1, 16, 64, 256},
+		fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
+	// The fleet section alone.
+	"fleet": {duration: 5 * time.Second, warmup: time.Second, fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
 }
 
 // server is a daemon1 the suite started, with its data loaded.
@@ -153,10 +159,17 @@ func (s *server) measure(p plan, scenario string, conns, idle, depth int, rate f
 func runSuite(name, bin, out string) error {
 	p, ok := plans[name]
 	if !ok {
-		return fmt.Errorf("-suite %q: want quick or full", name)
+		return fmt.Errorf("-suite %q: want quick, full or fleet", name)
 	}
 	raiseFileLimit()
 	rep := &report{Suite: name, Started: time.Now().UTC(), Machine: machine()}
+	if name == "fleet" {
+		if err := runFleet(p, bin, rep); err != nil {
+			return err
+		}
+		rep.Finished = time.Now().UTC()
+		return rep.write(out)
+	}
 	if err := runEngines(p, bin, rep); err != nil {
 		return err
 	}
@@ -223,6 +236,9 @@ func runSuite(name, bin, out string) error {
 			rep.Sizes = append(rep.Sizes, row)
 		}
 		sz.stop()
+	}
+	if err := runFleet(p, bin, rep); err != nil {
+		return fmt.Errorf("fleet: %w", err)
 	}
 	rep.Finished = time.Now().UTC()
 	return rep.write(out)
