@@ -102,7 +102,7 @@ func sleep(d time.Duration) {
 // after the last delivered, should it fail) feeds the channel until the
 // node is closed.
 func (n *Node) Follow(from uint64) (<-chan store.Entry, error) {
-	ch := make(chan store.Entry, 64)
+	ch := make(chan store.Entry, 16) // batches may be MBs: a short queue
 	it, err := n.consume(from)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,8 @@ problems = {
  "read-only": (503, "A write while the store is read-only: an fsync failed, and daemon1 takes writes again only once restarted; reads work."),
  "insufficient-storage": (507, "The disk holding the append-only file is full: the write was not made."),
  "http-version": (505, "Only HTTP/1.1 and HTTP/1.0 are served."),
+ "not-caught-up": (503, "In a fleet: a read sent a Daemon1-Seq token that this node has not applied within the request's budget. Retry (here or on another node)."),
+ "outcome-unknown": (504, "In a fleet: the write log did not confirm the write in time; it may or may not have been made. GET what was written to see; a POST with the same Idempotency-Key is made at most once."),
 }
 problem_schema = {
  "type": "object", "required": ["type", "title", "status"],
