@@ -153,3 +153,12 @@ func TestAdminErrors(t *testing.T) {
 		t.Fatalf("newest entry %v, want the 505", doc.Recent[2])
 	}
 }
+
+// GET /admin/errors?fleet=1 on a single node says it is not in a fleet.
+func TestFleetErrorsOnASingleNode(t *testing.T) {
+	base, _ := serve(t)
+	code, hdr, body := get(t, base+"/admin/errors?fleet=1")
+	if code != 404 || hdr.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, "single node") {
+		t.Fatalf("GET /admin/errors?fleet=1: %d %s %s", code, hdr.Get("Content-Type"), body)
+	}
+}

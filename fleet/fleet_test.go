@@ -139,3 +139,35 @@ func TestErrorsForwarded(t *testing.T) {
 		t.Fatalf("recent errors: %s", got)
 	}
 }
+
+// A node joins an existing NATS (-nats-url) the same way: the streams are
+// made there, and the log works.
+func TestExternalNATS(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv, err := startEmbedded("external", Embedded{Listen: addr, StoreDir: t.TempDir(), MaxPayload: DefaultMaxPayload}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := Start(ctx, Config{Node: "client", URL: srv.ClientURL(), Replicas: 1, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if n.ClientURL() != "" {
+		t.Fatalf("a node on an external NATS runs a server of its own: %s", n.ClientURL())
+	}
+	if pos, err := n.Append(batch("x"), 0, time.Now().Add(5*time.Second)); err != nil || pos != 1 {
+		t.Fatalf("Append: %d, %v", pos, err)
+	}
+	if n.MaxBatch() != DefaultMaxPayload/2 {
+		t.Fatalf("MaxBatch %d, want half the server's max_payload", n.MaxBatch())
+	}
+}

@@ -192,6 +192,7 @@ func TestFleet(t *testing.T) {
 	}
 	t.Run("ReadYourWritesOnEveryNode", func(t *testing.T) { readYourWrites(t, f) })
 	t.Run("ConditionalWritesOneWinnerPerVersion", func(t *testing.T) { conditionalWrites(t, f) })
+	t.Run("ErrorLogAcrossTheFleet", func(t *testing.T) { fleetErrorLog(t, f) })
 	t.Run("KillsLoseNoAcknowledgedWrite", func(t *testing.T) {
 		acked := newAckLog()
 		for round, wantLeader := range []bool{true, false} {
@@ -504,4 +505,35 @@ func TestFleetTestCatchesDivergence(t *testing.T) {
 		t.Fatal("nodes publishing without the expected position did not diverge: the fleet test cannot fail")
 	}
 	t.Logf("as it should, the check failed: %s", strings.Join(problems, "; "))
+}
+
+// fleetErrorLog: an error on each node (a 404) is read back from any node
+// with GET /admin/errors?fleet=1, naming its node.
+func fleetErrorLog(t *testing.T, f *testFleet) {
+	for _, n := range f.nodes {
+		if code, _, _ := call(http.DefaultClient, "GET", n.base()+"/collections/c/items/no-such-"+n.name, "", ""); code != 404 {
+			t.Fatalf("GET a missing feature on %s: %d", n.name, code)
+		}
+	}
+	seen := map[string]bool{}
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 3; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s, GET /admin/errors?fleet=1 shows the 404s of %v only", seen)
+		}
+		code, body, _ := call(http.DefaultClient, "GET", f.nodes[1].base()+"/admin/errors?fleet=1", "", "")
+		if code != 200 {
+			continue
+		}
+		var doc struct {
+			Recent []struct{ Node, Kind string }
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		for _, e := range doc.Recent {
+			if e.Kind == "not_found" { // the only 404s of this fleet
+				seen[e.Node] = true
+			}
+		}
+	}
 }
