@@ -84,7 +84,12 @@ func (o *Ops) errors(ctx *fasthttp.RequestCtx) {
 	for _, r := range snap.Recent {
 		doc.Recent = append(doc.Recent, r)
 	}
-	b, err := json.Marshal(&doc)
+	noStoreJSON(ctx, &doc)
+}
+
+// noStoreJSON answers v as JSON, not to be cached.
+func noStoreJSON(ctx *fasthttp.RequestCtx, v any) {
+	b, err := json.Marshal(v)
 	if err != nil {
 		server.Fail(ctx, err)
 		return
@@ -117,12 +122,5 @@ func (o *Ops) fleetErrors(ctx *fasthttp.RequestCtx) {
 			"the fleet's error stream cannot be read now: "+err.Error())
 		return
 	}
-	b, err := json.Marshal(&fleetErrorsDoc{Recent: recent})
-	if err != nil {
-		server.Fail(ctx, err)
-		return
-	}
-	ctx.SetContentType("application/json")
-	ctx.Response.Header.Set("Cache-Control", "no-store")
-	ctx.SetBody(b)
+	noStoreJSON(ctx, &fleetErrorsDoc{Recent: recent})
 }

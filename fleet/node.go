@@ -292,3 +292,29 @@ func (n *Node) shutdownServer() {
 		n.srv.WaitForShutdown()
 	}
 }
+
+// Leader names the server leading stream's Raft group, asked through the
+// NATS at url (for tests, benchmarks and operators' scripts).
+func Leader(ctx context.Context, url, stream string) (string, error) {
+	nc, err := nats.Connect(url, nats.Timeout(time.Second))
+	if err != nil {
+		return "", err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return "", err
+	}
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return "", err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Cluster == nil || info.Cluster.Leader == "" {
+		return "", fmt.Errorf("stream %s has no leader now", stream)
+	}
+	return info.Cluster.Leader, nil
+}

@@ -14,9 +14,8 @@ import (
 	"time"
 
 	"github.com/geometryos/daemon1/bench/loadgen"
+	"github.com/geometryos/daemon1/fleet"
 	"github.com/geometryos/daemon1/internal/benchkit"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // The fleet section: three daemon1 nodes (each with its embedded
@@ -140,29 +139,19 @@ func (tb *testbed) stop() {
 
 // leader names the node leading the write log's stream.
 func (tb *testbed) leader() (*fleetNode, error) {
+	var err error
 	for _, via := range tb.nodes {
-		nc, err := nats.Connect("nats://"+via.nats, nats.Timeout(time.Second))
-		if err != nil {
-			continue
-		}
-		js, _ := jetstream.New(nc)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		s, err := js.Stream(ctx, "DAEMON1")
-		var info *jetstream.StreamInfo
-		if err == nil {
-			info, err = s.Info(ctx)
-		}
+		var name string
+		name, err = fleet.Leader(ctx, "nats://"+via.nats, "DAEMON1")
 		cancel()
-		nc.Close()
-		if err == nil && info.Cluster != nil {
-			for _, n := range tb.nodes {
-				if n.name == info.Cluster.Leader {
-					return n, nil
-				}
+		for _, n := range tb.nodes {
+			if err == nil && n.name == name {
+				return n, nil
 			}
 		}
 	}
-	return nil, fmt.Errorf("the write log's stream has no leader")
+	return nil, fmt.Errorf("the write log's stream has no leader: %v", err)
 }
 
 // runFleet measures the fleet section: PUT latency on a single node and in

@@ -86,23 +86,37 @@ func writeUntilGone(base string, writers, ids int, a *acks, stop <-chan struct{}
 func stored(t *testing.T, base string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
+	walk(t, base, "", func(raw json.RawMessage) {
+		var f struct {
+			ID         string
+			Properties struct{ N int }
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			t.Fatal(err)
+		}
+		out[f.ID] = f.Properties.N
+	})
+	return out
+}
+
+// walk calls fn with every feature of collection c, page by page through
+// the next links; a token, if not empty, is sent as Daemon1-Seq.
+func walk(t *testing.T, base, token string, fn func(json.RawMessage)) {
+	t.Helper()
 	for next := base + "/collections/c/items?limit=10000"; next != ""; {
-		code, body := send(http.DefaultClient, "GET", next, "")
+		code, body, _ := call(http.DefaultClient, "GET", next, "", token)
 		if code != 200 {
 			t.Fatalf("GET %s: %d %s", next, code, body)
 		}
 		var page struct {
-			Features []struct {
-				ID         string
-				Properties struct{ N int }
-			}
-			Links []struct{ Rel, Href string }
+			Features []json.RawMessage
+			Links    []struct{ Rel, Href string }
 		}
 		if err := json.Unmarshal(body, &page); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range page.Features {
-			out[f.ID] = f.Properties.N
+		for _, raw := range page.Features {
+			fn(raw)
 		}
 		next = ""
 		for _, l := range page.Links {
@@ -112,7 +126,6 @@ func stored(t *testing.T, base string) map[string]int {
 			}
 		}
 	}
-	return out
 }
 
 // crashRounds kills daemon1 with SIGKILL at random moments under a write

@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/geometryos/daemon1/fleet"
 )
 
 // fleetNode is one daemon1 of a test fleet, with the addresses and the
@@ -101,22 +99,12 @@ func (f *testFleet) waitReady(n *fleetNode) time.Duration {
 // leader names the node leading the write log's stream.
 func (f *testFleet) leader(via *fleetNode) string {
 	f.t.Helper()
-	nc, err := nats.Connect("nats://" + via.nats)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
 	for range 100 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		s, err := js.Stream(ctx, "DAEMON1")
-		var info *jetstream.StreamInfo
-		if err == nil {
-			info, err = s.Info(ctx)
-		}
+		name, err := fleet.Leader(ctx, "nats://"+via.nats, "DAEMON1")
 		cancel()
-		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
-			return info.Cluster.Leader
+		if err == nil {
+			return name
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -148,40 +136,20 @@ func pointBody(n int) string {
 }
 
 // everything reads every feature of collection c on a node, after it has
-// applied the write log up to token: id → the raw feature.
+// applied the write log up to token: id → the feature without its links
+// (they name the node).
 func everything(t *testing.T, base, token string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for next := base + "/collections/c/items?limit=10000"; next != ""; {
-		code, body, _ := call(http.DefaultClient, "GET", next, "", token)
-		if code != 200 {
-			t.Fatalf("GET %s: %d %s", next, code, body)
+	walk(t, base, token, func(raw json.RawMessage) {
+		var f struct{ ID string }
+		json.Unmarshal(raw, &f)
+		s := string(raw)
+		if i := strings.Index(s, `,"links":`); i > 0 {
+			s = s[:i]
 		}
-		var page struct {
-			Features []json.RawMessage
-			Links    []struct{ Rel, Href string }
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			t.Fatal(err)
-		}
-		for _, raw := range page.Features {
-			var f struct{ ID string }
-			json.Unmarshal(raw, &f)
-			// The links name the node: compare the feature without them.
-			s := string(raw)
-			if i := strings.Index(s, `,"links":`); i > 0 {
-				s = s[:i]
-			}
-			out[f.ID] = s
-		}
-		next = ""
-		for _, l := range page.Links {
-			if l.Rel == "next" {
-				u, _ := url.Parse(l.Href)
-				next = base + u.RequestURI()
-			}
-		}
-	}
+		out[f.ID] = s
+	})
 	return out
 }
 
