@@ -224,7 +224,7 @@ func (s *Store) commit() {
 		case <-tick:
 			s.syncEverySecond()
 		case <-snap:
-			if s.rewriting == nil {
+			if s.rewriting == nil && s.applied.Load() != s.snapshotAt.Load() {
 				s.startRewrite()
 			}
 		case r := <-s.rewriteDone:

@@ -61,12 +61,14 @@ func OpenReplica(dir string, log Log, follow Follow, o Options) (*Replica, error
 	}
 	s.feed = feed
 	s.snapshotPath = path
+	s.snapshotAt.Store(s.applied.Load())
 	go s.commit()
 	return &Replica{Store: s, path: path, Loaded: rep}, nil
 }
 
 // Close stops the committer and writes a snapshot of the store as it
-// stands, so that a restart replays only what came after.
+// stands, so that a restart replays only what came after. (The committer
+// writes one every Options.SnapshotEvery, when the store has changed.)
 func (r *Replica) Close() error {
 	r.Store.Close()
 	head, snaps := r.view()
@@ -78,7 +80,11 @@ func (r *Replica) Close() error {
 		rw.Abort()
 		return err
 	}
-	return rw.Install(r.path)
+	if err := rw.Install(r.path); err != nil {
+		return err
+	}
+	r.snapshotAt.Store(r.applied.Load())
+	return nil
 }
 
 // Applied is the position of the last batch of the log the store applied:

@@ -239,3 +239,42 @@ func TestReplicaRestartsFromSnapshot(t *testing.T) {
 		r.Close()
 	}
 }
+
+// A replica writes its snapshot every SnapshotEvery too, atomically: one
+// that stops without Close (a crash) restarts from the last one.
+func TestReplicaSnapshotsPeriodically(t *testing.T) {
+	l := newSharedLog()
+	defer l.close()
+	dir := t.TempDir()
+	r, err := OpenReplica(dir, l, l.follow, Options{WriteTimeout: 5 * time.Second, SnapshotEvery: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Create("c", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for n := range 5 {
+		if _, err := r.Collection("c").Create(point(t, fmt.Sprint(n), 1, 2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait for a snapshot that holds all five, then "crash": no Close.
+	deadline := time.Now().Add(10 * time.Second)
+	for r.snapshotAt.Load() != r.Applied() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	taken := r.Stats().Rewrites.Load()
+	time.Sleep(100 * time.Millisecond)
+	if again := r.Stats().Rewrites.Load(); again != taken {
+		t.Errorf("%d snapshots of a store that did not change", again-taken)
+	}
+	r.Store.Close() // the committer only: no snapshot at the end
+	again := openReplica(t, dir, l)
+	defer again.Close()
+	if again.Loaded.Features != 5 || again.Loaded.Records == 0 {
+		t.Fatalf("restarted from %+v, want a snapshot of 5 features", again.Loaded)
+	}
+	if got, want := state(again.Store), state(r.Store); got != want {
+		t.Fatalf("restarted:\n%s\nwant\n%s", got, want)
+	}
+}

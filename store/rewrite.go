@@ -12,7 +12,8 @@ type rewrite struct {
 	tail    []byte // records appended to the live file since the snapshot
 	err     error
 	started time.Time
-	from    int64 // the live file's size when it started
+	from    int64  // the live file's size when it started
+	at      uint64 // a snapshot's position
 }
 
 // snapshot is a collection as it was when a compaction started.
@@ -52,7 +53,7 @@ func (s *Store) startRewrite() {
 		s.rewriteFailed(err)
 		return
 	}
-	r := &rewrite{rw: rw, started: time.Now()}
+	r := &rewrite{rw: rw, started: time.Now(), at: s.applied.Load()}
 	if s.opts.File != nil {
 		r.from = s.opts.File.Size()
 	}
@@ -119,6 +120,7 @@ func (s *Store) finishRewrite(r *rewrite) {
 	if r.err == nil && s.snapshotPath != "" {
 		if r.err = r.rw.Install(s.snapshotPath); r.err == nil {
 			s.stats.Rewrites.Add(1)
+			s.snapshotAt.Store(r.at)
 			s.opts.Logf("store: wrote a snapshot in %s", time.Since(r.started).Round(time.Millisecond))
 			return
 		}

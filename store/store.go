@@ -27,6 +27,7 @@ type Store struct {
 	feed         <-chan Entry
 	diverged     bool
 	snapshotPath string
+	snapshotAt   atomic.Uint64 // the position of the last snapshot written (or loaded)
 	waitMu       sync.Mutex
 	advanced     chan struct{} // closed when applied moves (made by a waiter)
 
