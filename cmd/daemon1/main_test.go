@@ -205,6 +205,13 @@ func TestFlags(t *testing.T) {
 	if c.server.Addr != "127.0.0.1:9" || c.engine != "fasthttp" || c.server.Limits.MaxBodyBytes != 10 || c.server.Budget != 5*time.Millisecond {
 		t.Fatalf("parsed %+v", c)
 	}
+	if c.fleet.fleetMode() || c.features.Tokens {
+		t.Fatal("a single node by default")
+	}
+	c, err = parseFlags([]string{"-fleet-node", "n1", "-nats-routes", "nats://127.0.0.1:6223", "-fleet-replicas", "5"})
+	if err != nil || !c.fleet.fleetMode() || !c.features.Tokens || c.fleet.Replicas != 5 || c.fleet.routes != "nats://127.0.0.1:6223" {
+		t.Fatalf("fleet flags: %v %+v", err, c.fleet)
+	}
 	for _, bad := range [][]string{{"-nope"}, {"-budget", "soon"}, {"stray"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Fatalf("parseFlags(%q) accepted", bad)
