@@ -277,9 +277,13 @@ func (b *batch) run(in *intent) (err error) {
 func (s *Store) flush(b *batch) {
 	deadline := time.Now().Add(s.opts.WriteTimeout)
 	for len(b.staged) > 0 {
+		if len(b.buf) == 0 { // writes that change nothing: nothing to log
+			s.applyBatch(b, s.applied.Load())
+			return
+		}
 		pos, err := s.log.Append(b.buf, s.applied.Load(), deadline)
 		if err == nil {
-			s.apply(b, pos)
+			s.applyBatch(b, pos)
 			return
 		}
 		s.forget(b)
@@ -297,9 +301,9 @@ func (s *Store) flush(b *batch) {
 	}
 }
 
-// apply applies a durable batch, at position pos of the log, and answers
-// its callers.
-func (s *Store) apply(b *batch, pos uint64) {
+// applyBatch applies a durable batch, at position pos of the log, and
+// answers its callers.
+func (s *Store) applyBatch(b *batch, pos uint64) {
 	for _, r := range b.records {
 		if err := r.apply(s); err != nil {
 			panic(fmt.Sprintf("BUG: a durable %T does not apply: %v", r, err))
