@@ -101,3 +101,38 @@ func setSeq(ctx *fasthttp.RequestCtx, seq uint64) {
 	var b [20]byte
 	ctx.Response.Header.SetBytesV(SeqHeader, strconv.AppendUint(b[:0], seq, 10))
 }
+
+// refusedOnItsCopy reports whether a write's status is a refusal judged
+// on the node's copy of the store: no such collection or feature, an id
+// taken, a precondition failed, an Idempotency-Key used for another
+// request.
+func refusedOnItsCopy(status int) bool {
+	switch status {
+	case fasthttp.StatusNotFound, fasthttp.StatusConflict, fasthttp.StatusPreconditionFailed, fasthttp.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
+// rejudge makes a write's refusal linearizable in a fleet. The node
+// judged it on its copy, which may not have had a write the fleet
+// acknowledged before this one came (another node made the ETag the
+// client sends, say). So the node asks the log for its last position: if
+// the copy has moved past what it had when the write came (before), the
+// write runs again (it changed nothing) on a copy that has every earlier
+// write. A refusal the log cannot confirm in time is a 503: nothing was
+// written.
+func (a *Features) rejudge(ctx *fasthttp.RequestCtx, s *store.Store, before uint64, h fasthttp.RequestHandler) {
+	moved, err := s.CatchUp(before)
+	switch {
+	case err != nil:
+		ctx.Response.Reset()
+		ctx.Response.Header.Set("Retry-After", "1")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"the write was refused on this node's copy of the store, and the fleet's log could not confirm that copy in time ("+
+				err.Error()+"): nothing was written; retry")
+	case moved:
+		ctx.Response.Reset()
+		h(ctx)
+	}
+}

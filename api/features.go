@@ -127,8 +127,17 @@ func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasth
 		if !a.auth.allowed(ctx) {
 			return
 		}
+		s := a.store.Load()
+		if !a.tokens || s == nil {
+			h(ctx)
+			return
+		}
+		before := s.Applied()
 		h(ctx)
-		if s := a.store.Load(); a.tokens && s != nil && ctx.Response.StatusCode() < 300 {
+		if refusedOnItsCopy(ctx.Response.StatusCode()) {
+			a.rejudge(ctx, s, before, h)
+		}
+		if ctx.Response.StatusCode() < 300 {
 			setSeq(ctx, s.Applied()) // at least the write's own position
 		}
 	})

@@ -94,7 +94,7 @@ func TestUnavailableAndReadiness(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for n.Last() < 5 && time.Now().Before(deadline) {
+	for n.LastSeen() < 5 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	n.cfg.MaxLag = 2

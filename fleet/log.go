@@ -187,3 +187,29 @@ func (n *Node) deliver(it jetstream.MessagesContext, from uint64, ch chan<- stor
 		}
 	}
 }
+
+// Last is the write log's last position as the stream's leader has it
+// (an answer without a leader is not taken): every write the fleet
+// acknowledged before Last was called is at or before it. It implements
+// store.Tail. (A leader deposed by a partition could answer from an old
+// state until it learns so; the expected position of every write keeps
+// the log itself right.)
+func (n *Node) Last(deadline time.Time) (uint64, error) {
+	var last error
+	for time.Until(deadline) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), min(time.Until(deadline), attemptTimeout))
+		info, err := n.stream.Info(ctx)
+		cancel()
+		if err == nil && info.Cluster != nil && info.Cluster.Leader == "" && n.cfg.Replicas > 1 {
+			// A member answers for a group without a leader, from its own
+			// state, which may lag: wait for a leader.
+			err = errors.New("the write log's stream has no leader")
+		}
+		if err == nil {
+			return info.State.LastSeq, nil
+		}
+		last = err
+		sleep(min(noLeaderRetry, time.Until(deadline)))
+	}
+	return 0, fmt.Errorf("%w: the fleet's log did not say its last position in time (%v)", store.ErrWriteFailed, last)
+}

@@ -270,8 +270,8 @@ func (n *Node) Check(applied uint64) string {
 // snapshot past the log's end is another log's, and the node is not ready.
 func (n *Node) SetLoaded(pos uint64) { n.loaded.Store(pos) }
 
-// Last is the stream's last position, as last seen.
-func (n *Node) Last() uint64 { return n.last.Load() }
+// LastSeen is the stream's last position, as last polled (every 200 ms).
+func (n *Node) LastSeen() uint64 { return n.last.Load() }
 
 // Close stops following, closes the connection and stops the embedded
 // server (which hands the leadership of its streams over first).

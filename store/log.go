@@ -18,6 +18,12 @@ type Log interface {
 	Append(batch []byte, at uint64, deadline time.Time) (pos uint64, err error)
 }
 
+// Tail is a shared log that can say its last position as it stands: every
+// write acknowledged before the call is at or before it.
+type Tail interface {
+	Last(deadline time.Time) (uint64, error)
+}
+
 // Entry is a batch of a shared log, as its followers receive it.
 type Entry struct {
 	Pos   uint64 // its position: 1, 2, 3, … without gaps

@@ -126,6 +126,29 @@ func (s *Store) WaitApplied(pos uint64, deadline time.Time) bool {
 	}
 }
 
+// CatchUp makes a replica reflect every write its fleet acknowledged
+// before the call: it asks the shared log for its last position and, if
+// that is past since (a position the caller saw applied), waits for the
+// store to apply it. moved reports whether it was past. A write refused
+// on a replica was judged on its copy, which may have been behind: the
+// API runs such a write again once CatchUp says the copy moved. For a
+// store whose log is not shared it does nothing.
+func (s *Store) CatchUp(since uint64) (moved bool, err error) {
+	tail, ok := s.log.(Tail)
+	if !ok {
+		return false, nil
+	}
+	deadline := time.Now().Add(s.opts.WriteTimeout)
+	last, err := tail.Last(deadline)
+	if err != nil || last <= since {
+		return false, err
+	}
+	if !s.WaitApplied(last, deadline) {
+		return true, fmt.Errorf("%w: this node did not apply the fleet's log up to %d in time (it has %d)", ErrWriteFailed, last, s.Applied())
+	}
+	return true, nil
+}
+
 // advance records that the batch at pos is applied, and wakes the reads
 // waiting for it.
 func (s *Store) advance(pos uint64) {

@@ -95,9 +95,9 @@ func openFleet(ctx context.Context, cfg config, set *metrics.Set, elog *errlog.L
 // registerFleetMetrics exposes where the node stands in the fleet's log.
 func registerFleetMetrics(set *metrics.Set, node *fleet.Node, rep *store.Replica) {
 	set.NewGauge("daemon1_fleet_applied_position", func() float64 { return float64(rep.Applied()) })
-	set.NewGauge("daemon1_fleet_log_position", func() float64 { return float64(node.Last()) })
+	set.NewGauge("daemon1_fleet_log_position", func() float64 { return float64(node.LastSeen()) })
 	set.NewGauge("daemon1_fleet_lag_batches", func() float64 {
-		if last, at := node.Last(), rep.Applied(); last > at {
+		if last, at := node.LastSeen(), rep.Applied(); last > at {
 			return float64(last - at)
 		}
 		return 0
