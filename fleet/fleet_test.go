@@ -76,6 +76,9 @@ func TestAppendAndFollow(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("position 4 never came")
 	}
+	if last, err := n.Last(soon()); err != nil || last != 4 {
+		t.Fatalf("Last: %d, %v; want 4", last, err)
+	}
 }
 
 // A write that cannot reach the log in time says that nothing was
