@@ -85,7 +85,10 @@ func (a *Features) caughtUp(ctx *fasthttp.RequestCtx, s *store.Store) bool {
 	if !ok {
 		return false
 	}
-	if seq > s.Applied() && !s.WaitApplied(seq, server.Deadline(ctx).Add(-time.Millisecond)) {
+	// Wait two thirds of what is left of the budget, as a search stops: the
+	// rest is for the answer, before the engine would stand in for it.
+	until := time.Now().Add(time.Until(server.Deadline(ctx)) * 2 / 3)
+	if seq > s.Applied() && !s.WaitApplied(seq, until) {
 		ctx.Response.Header.Set("Retry-After", "1")
 		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemNotCaughtUp,
 			fmt.Sprintf("this node has applied the fleet's write log up to %d, not yet to %d (your %s): retry, here or on another node",
