@@ -104,7 +104,7 @@ schemas = {
  "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
    "type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": S("Feature")},
    "numberReturned": {"type": "integer", "minimum": 0},
-   "numberMatched": {"type": "integer", "minimum": 0, "description": "present when known: always without bbox, and when the bbox or search matches at most 4096 candidates"},
+   "numberMatched": {"type": "integer", "minimum": 0, "description": "present when known: always without bbox, and when the bbox or search matches at most 4096 candidates; for a nearby search with a radius, only where the circle is sparse (a dense circle is answered from a smaller one that holds the page)"},
    "timeStamp": {"type": "string", "format": "date-time"},
    "next": {"type": "string", "description": "the cursor of the next page, when there may be one"},
    "links": S("Links")}},

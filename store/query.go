@@ -286,8 +286,20 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		p.Matched = q.Cursor.Rank
 		return
 	}
-	if q.Radius > 0 && c.nearbyInBox(q, p, want, q.Radius, true) {
-		return
+	if q.Radius > 0 {
+		// Where the circle is dense, measuring all of it (for an exact
+		// numberMatched) costs with the density: a circle that should hold
+		// the page at the mean density answers first, if it holds it, and
+		// how many match is left unknown (it is optional).
+		if r := c.guessRadius(q.Cursor.Rank + want); r > 0 && r < q.Radius/2 {
+			if c.nearbyInBox(q, p, want, r, false) {
+				return
+			}
+			p.Reset()
+		}
+		if c.nearbyInBox(q, p, want, q.Radius, true) {
+			return
+		}
 	}
 	// Without a radius, try circles that should hold the page at the
 	// collection's mean density, growing fourfold while they hold too few

@@ -330,3 +330,41 @@ func TestCircleBoxHoldsTheCircle(t *testing.T) {
 		}
 	}
 }
+
+// A nearby query with a radius measures about the page's worth of
+// features where the circle is dense (numberMatched is then left out),
+// and all of the circle where it is sparse (numberMatched exact): its cost
+// does not grow with the density.
+func TestNearbyWithARadiusDoesNotMeasureADenseCircle(t *testing.T) {
+	s := New()
+	c, _, _ := s.Create("dense", "", "")
+	rng := rand.New(rand.NewPCG(7, 7))
+	ins := make([]*Input, 20000)
+	for i := range ins {
+		ins[i] = pointAt(t, fmt.Sprintf("p%05d", i), 10+rng.Float64()*0.1, 50+rng.Float64()*0.1)
+	}
+	if _, err := c.InsertAll(ins); err != nil {
+		t.Fatal(err)
+	}
+	var p Page
+	q := Query{Kind: Nearby, Lon: 10.05, Lat: 50.05, K: 10, Radius: 5000, Limit: 10}
+	c.Query(&q, &p)
+	if len(p.Features) != 10 || len(p.cands) > 200 || p.Matched != -1 {
+		t.Fatalf("dense: %d features, %d measured, matched %d; want 10, at most 200, unknown", len(p.Features), len(p.cands), p.Matched)
+	}
+	// Sparse: a radius that holds fewer than the page is measured whole.
+	q = Query{Kind: Nearby, Lon: 10.05, Lat: 50.05, K: 10, Radius: 20, Limit: 10}
+	c.Query(&q, &p)
+	if p.Matched != len(p.Features) || p.Matched >= 10 {
+		t.Fatalf("sparse: %d features, matched %d", len(p.Features), p.Matched)
+	}
+}
+
+func pointAt(t *testing.T, id string, lon, lat float64) *Input {
+	t.Helper()
+	in, err := ParseFeature(fmt.Appendf(nil, `{"type":"Feature","id":%q,"geometry":{"type":"Point","coordinates":[%g,%g]},"properties":null}`, id, lon, lat), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
