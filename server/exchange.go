@@ -51,6 +51,7 @@ func (c *conn) acquire(now int64) *exchange {
 	}
 	c.seq++
 	m := &x.meta
+	m.x = x
 	m.id = c.id<<32 | uint64(c.seq)
 	m.startMono, m.deadlineMono = now, now+int64(c.e.opts.Budget)
 	m.start = c.e.wall(now)
@@ -160,6 +161,11 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 		return
 	}
 	e.call(x)
+	if x.meta.held { // answered later (Hold): its place in the order is kept
+		x.submitted = e.mono()
+		c.push(x)
+		return
+	}
 	c.finish(x)
 }
 
@@ -210,16 +216,26 @@ func (e *Engine) runWorker(x *exchange) {
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	} else {
 		e.call(x)
-		if !x.meta.route.Writes && e.mono() > x.meta.deadlineMono {
-			x.meta.overrun = true
-			x.ctx.Response.Reset()
-			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
+		if x.meta.held {
+			return // another goroutine answers (Hold)
 		}
+	}
+	e.complete(x)
+}
+
+// complete serializes the answer of a request answered off the loop (by a
+// worker, or after Hold) and hands it to its connection's loop. A read
+// that finished after its budget is answered 503: late, it helps nobody.
+func (e *Engine) complete(x *exchange) {
+	if !x.meta.expired && !x.meta.route.Writes && e.mono() > x.meta.deadlineMono {
+		x.meta.overrun = true
+		x.ctx.Response.Reset()
+		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	}
 	x.out = e.appendResponse(x.out[:0], x)
 	c := x.c
 	if !x.state.CompareAndSwap(xStarted, xDone) {
-		e.release(x) // orphaned: the connection is gone
+		e.release(x) // orphaned: the connection is gone (or a stand-in answered a read)
 		return
 	}
 	c.wake()

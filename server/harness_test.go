@@ -94,6 +94,32 @@ func testRouterWith(obs *Observer) *Router {
 		ctx.SetStatusCode(fasthttp.StatusCreated)
 		fmt.Fprintf(ctx, "made %d", ms)
 	}).Writes = true
+	// Answered later, by another goroutine (Hold), where the engine can.
+	held := func(status int) fasthttp.RequestHandler {
+		return func(ctx *fasthttp.RequestCtx) {
+			ms, _ := strconv.Atoi(string(Param(ctx, "ms")))
+			answer := func() {
+				time.Sleep(time.Duration(ms) * time.Millisecond)
+				ctx.SetStatusCode(status)
+				fmt.Fprintf(ctx, "held %d", ms)
+			}
+			if !Hold(ctx) {
+				answer()
+				return
+			}
+			if ms == 0 {
+				answer()
+				Done(ctx) // before the handler returns
+				return
+			}
+			go func() {
+				answer()
+				Done(ctx)
+			}()
+		}
+	}
+	r.Handle("PUT", "/held/{ms}", Inline, held(fasthttp.StatusCreated)).Writes = true
+	r.Handle("GET", "/held/{ms}", Inline, held(fasthttp.StatusOK))
 	r.Handle("GET", "/fast/{n}", Inline, func(ctx *fasthttp.RequestCtx) {
 		fmt.Fprintf(ctx, "fast %s %s", Param(ctx, "n"), ctx.QueryArgs().Peek("i"))
 	})

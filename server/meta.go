@@ -19,6 +19,8 @@ type meta struct {
 	start    time.Time // when the request's last byte was read
 	deadline time.Time
 	route    *Route
+	x        *exchange // the gnet engine's exchange of the request (nil on fasthttp.Server)
+	held     bool      // the handler returned, and another goroutine answers (Hold)
 
 	// The gnet engine's own clock (Engine.mono) for the same instants.
 	startMono, deadlineMono int64

@@ -1,0 +1,37 @@
+package server
+
+import "github.com/valyala/fasthttp"
+
+// Hold lets a handler answer later, from another goroutine, without a
+// worker waiting for it: a write hands its work to something that answers
+// many at once (the store's committer) and returns. It reports false on
+// an engine that cannot hold a request (fasthttp.Server), or when called
+// twice; the handler then answers as usual, before it returns.
+//
+// After Hold the handler must not touch ctx again. The goroutine that
+// answers fills ctx.Response and calls Done(ctx), exactly once; until
+// then the request keeps its place in its connection's order, and the
+// answers pipelined behind it wait. A held write (Route.Writes) is never
+// answered in its place, however late (an error answer to a write means
+// nothing changed); a held read past its budget is, and its late answer
+// is dropped.
+func Hold(ctx *fasthttp.RequestCtx) bool {
+	m := metaOf(ctx)
+	if m == nil || m.x == nil || m.held {
+		return false
+	}
+	m.held = true
+	m.x.state.Store(xStarted)
+	return true
+}
+
+// Done sends the answer of a request held with Hold. It may be called from
+// any goroutine, also before the handler that held it has returned.
+func Done(ctx *fasthttp.RequestCtx) {
+	m := metaOf(ctx)
+	if m == nil || !m.held {
+		panic("BUG: server.Done for a request that was not held")
+	}
+	x := m.x
+	x.c.e.complete(x)
+}

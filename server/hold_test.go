@@ -1,0 +1,36 @@
+package server
+
+import (
+	"testing"
+	"time"
+)
+
+// Held requests keep their place in the pipeline's order, whether their
+// answer comes late or before their handler returned.
+func TestHeldRequestsKeepTheirOrder(t *testing.T) {
+	e := testEngine(t, DefaultLimits)
+	out, closed := feed(t, e, []byte(crlf("PUT /held/30 HTTP/1.1\nHost: a\nContent-Length: 0\n\n"+
+		"GET /fast/1 HTTP/1.1\nHost: a\n\nPUT /held/0 HTTP/1.1\nHost: a\nContent-Length: 0\n\nGET /held/10 HTTP/1.1\nHost: a\n\n")))
+	rs := parseResponses(t, out)
+	if closed || len(rs) != 4 || rs[0].status != 201 || rs[0].body != "held 30" || rs[1].body != "fast 1 " ||
+		rs[2].status != 201 || rs[2].body != "held 0" || rs[3].status != 200 || rs[3].body != "held 10" {
+		t.Fatalf("got %v (closed %v)", rs, closed)
+	}
+}
+
+// A held write past its budget answers its own result (counted as an
+// overrun); a held read past its budget is answered 503 in its place, and
+// its late answer is dropped.
+func TestHeldPastTheBudget(t *testing.T) {
+	e, obs, _ := observed(t, Options{Budget: 20 * time.Millisecond})
+	out, _ := feed(t, e, []byte(crlf("PUT /held/60 HTTP/1.1\nHost: a\nContent-Length: 0\n\nGET /held/60 HTTP/1.1\nHost: a\n\nGET /fast/2 HTTP/1.1\nHost: a\n\n")))
+	rs := parseResponses(t, out)
+	if len(rs) != 3 || rs[0].status != 201 || rs[0].body != "held 60" || rs[1].status != 503 || rs[2].body != "fast 2 " {
+		t.Fatalf("got %v; want the write's 201, a 503 for the read, then the 200", rs)
+	}
+	if v := metricValue(t, obs, `daemon1_budget_overruns_total{route="/held/{ms}",method="PUT"}`); v != "1" {
+		t.Fatalf("write overruns = %s, want 1", v)
+	}
+	time.Sleep(100 * time.Millisecond) // the dropped read's Done runs and releases it
+}
+
