@@ -33,4 +33,3 @@ func TestHeldPastTheBudget(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // the dropped read's Done runs and releases it
 }
-
