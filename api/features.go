@@ -46,6 +46,7 @@ type Features struct {
 	maxVert int
 	budget  time.Duration
 	tokens  bool
+	async   bool // a PUT of a feature is answered by the committer (server.Hold)
 	pages   pagePool
 }
 
@@ -60,7 +61,9 @@ func NewFeatures(o Options) *Features {
 	if o.MaxVertices <= 0 {
 		o.MaxVertices = store.DefaultMaxVertices
 	}
-	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget, tokens: o.Tokens}
+	// In a fleet a write's refusal is judged again after it returns
+	// (rejudge): there it runs on a worker and answers before it returns.
+	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget, tokens: o.Tokens, async: !o.Tokens}
 	if o.Store != nil {
 		a.SetStore(o.Store)
 	}
@@ -94,7 +97,14 @@ func (a *Features) Register(r *server.Router) {
 	r.Handle("GET", "/collections/{c}/items", server.Inline, a.read(a.items)).Offload = a.either(largeListing)
 	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
 	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)).Offload = a.either(nil)
-	a.handleWrite(r, "PUT", "/collections/{c}/items/{id}", a.putItem)
+	if a.async {
+		// Parsed on the event loop (on a worker when large), then handed to
+		// the committer, which answers it once it is durable.
+		rt := r.Handle("PUT", "/collections/{c}/items/{id}", server.Inline, a.guarded(a.putItem))
+		rt.Writes, rt.Offload = true, largeBody
+	} else {
+		a.handleWrite(r, "PUT", "/collections/{c}/items/{id}", a.putItem)
+	}
 	a.handleWrite(r, "PATCH", "/collections/{c}/items/{id}", a.patchItem)
 	a.handleWrite(r, "DELETE", "/collections/{c}/items/{id}", a.deleteItem)
 	r.Handle("POST", "/collections/{c}/search", server.Inline, a.read(a.search)).Offload = a.either(largeSearch)
@@ -143,6 +153,15 @@ func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasth
 	})
 	rt.Writes = true
 	return rt
+}
+
+// guarded runs h if the request carries the bearer token writes need.
+func (a *Features) guarded(h fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if a.auth.allowed(ctx) {
+			h(ctx)
+		}
+	}
 }
 
 // either offloads a read when big does, or when it waits for a token.

@@ -280,7 +280,26 @@ func (a *Features) putItem(ctx *fasthttp.RequestCtx) {
 	if in.ID == "" {
 		in.ID = string(id)
 	}
-	f, created, err := c.Put(in, ifMatch(ctx))
+	match := ifMatch(ctx)
+	if a.async && server.Hold(ctx) {
+		// The committer answers when the write is durable: no worker waits
+		// for it, and a pipeline of writes fills the committer's batches.
+		err := c.PutAsync(in, match, func(f *store.Feature, created bool, err error) {
+			answerPut(ctx, c, id, f, created, err)
+			server.Done(ctx)
+		})
+		if err != nil { // not taken: nothing was written
+			writeError(ctx, c, id, err)
+			server.Done(ctx)
+		}
+		return
+	}
+	f, created, err := c.Put(in, match)
+	answerPut(ctx, c, id, f, created, err)
+}
+
+// answerPut answers a PUT of a feature with its result.
+func answerPut(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, f *store.Feature, created bool, err error) {
 	if err != nil {
 		writeError(ctx, c, id, err)
 		return

@@ -26,6 +26,10 @@ func largeListing(ctx *fasthttp.RequestCtx) bool {
 	return ok && n > offloadPage
 }
 
+// largeBody reports whether a write's body is large enough to parse on a
+// worker rather than on the event loop.
+func largeBody(ctx *fasthttp.RequestCtx) bool { return len(ctx.Request.Body()) > offloadBody }
+
 // largeSearch reports whether a search body is large, or asks for a page
 // ("limit") or a nearby count ("k") of more than offloadPage.
 func largeSearch(ctx *fasthttp.RequestCtx) bool {

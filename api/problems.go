@@ -113,6 +113,10 @@ func storeFailure(ctx *fasthttp.RequestCtx, err error) bool {
 		ctx.Response.Header.Set("Retry-After", "60")
 		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemReadOnly,
 			"the store is read-only until daemon1 is restarted ("+err.Error()+"); reads still work")
+	case errors.Is(err, store.ErrBusy):
+		ctx.Response.Header.Set("Retry-After", "1")
+		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"too many writes are waiting to be made durable: this one was not made; retry")
 	case errors.Is(err, store.ErrClosed):
 		ctx.Response.Header.Set("Retry-After", "1")
 		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable, "daemon1 is shutting down; retry elsewhere or later")

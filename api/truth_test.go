@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
 )
 
 // An error answer to a write means nothing changed: with many concurrent
@@ -142,4 +143,25 @@ func TestPipelinedWritesTellTheTruth(t *testing.T) {
 		t.Errorf("%d stored, %d answered 2xx", c.Len(), made)
 	}
 	t.Logf("%d of %d pipelined writes made", made, conns*depth)
+}
+
+// A PUT the store cannot take (here: it is closed) is answered 503 on both
+// engines, whether the committer would have answered it (gnet) or the
+// handler waits for the store (fasthttp.Server).
+func TestPutRefusedByTheStore(t *testing.T) {
+	for _, engine := range []string{"gnet", "fasthttp"} {
+		t.Run(engine, func(t *testing.T) {
+			s := store.New()
+			if _, _, err := s.Create("c", "", ""); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			d := startDaemon(t, engine, Options{Store: s})
+			d.do("PUT", "/collections/c/items/a", `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":null}`).
+				expect(t, 503, ProblemUnavailable.Type)
+			if _, ok := s.Collection("c").Get("a"); ok {
+				t.Fatal("a refused write was made")
+			}
+		})
+	}
 }

@@ -23,6 +23,10 @@ type exchange struct {
 	close      bool         // decided at parse: the connection closes after this response
 	closeAfter bool         // decided when serialized: close, or the handler or a drain asked
 	counted    bool         // counted in Engine.inFlight
+	// refs counts who still holds x off the loop: its handler while it
+	// runs, and, once held (Hold), the goroutine that answers; the last to
+	// let go hands x on (serve, runWorker, Done).
+	refs atomic.Int32
 	submitted  int64        // Engine.mono when handed to the worker pool
 }
 
@@ -96,6 +100,7 @@ func (e *Engine) reset(x *exchange) {
 		x.out = nil
 	}
 	x.out = x.out[:0]
+	x.refs.Store(0)
 	x.state.Store(xQueued)
 }
 
@@ -160,10 +165,15 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 		}
 		return
 	}
+	x.refs.Store(1)
 	e.call(x)
-	if x.meta.held { // answered later (Hold): its place in the order is kept
+	if x.refs.Add(-1) > 0 { // held, and not answered yet: it keeps its place in the order
 		x.submitted = e.mono()
 		c.push(x)
+		return
+	}
+	if x.meta.held {
+		c.emit(x) // held, and answered before the handler returned
 		return
 	}
 	c.finish(x)
@@ -214,28 +224,40 @@ func (e *Engine) runWorker(x *exchange) {
 		// It waited past its budget: answering late helps nobody.
 		x.meta.expired = true
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-	} else {
-		e.call(x)
-		if x.meta.held {
-			return // another goroutine answers (Hold)
-		}
+		e.serialize(x)
+		e.finish(x)
+		return
 	}
-	e.complete(x)
+	x.refs.Store(1)
+	e.call(x)
+	if x.refs.Add(-1) > 0 {
+		return // held, and not answered yet: Done finishes it
+	}
+	if !x.meta.held {
+		e.serialize(x) // (a held request answered early was serialized by Done)
+	}
+	e.finish(x)
 }
 
-// complete serializes the answer of a request answered off the loop (by a
-// worker, or after Hold) and hands it to its connection's loop. A read
-// that finished after its budget is answered 503: late, it helps nobody.
-func (e *Engine) complete(x *exchange) {
+// serialize writes the answer of a request answered off the loop (by a
+// worker, or after Hold) into x.out. A read that finished after its
+// budget is answered 503: late, it helps nobody.
+func (e *Engine) serialize(x *exchange) {
 	if !x.meta.expired && !x.meta.route.Writes && e.mono() > x.meta.deadlineMono {
 		x.meta.overrun = true
 		x.ctx.Response.Reset()
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	}
 	x.out = e.appendResponse(x.out[:0], x)
+}
+
+// finish hands a serialized answer to its connection's loop, or releases
+// x if the loop gave it up (the connection is gone, or a stand-in answered
+// a read).
+func (e *Engine) finish(x *exchange) {
 	c := x.c
 	if !x.state.CompareAndSwap(xStarted, xDone) {
-		e.release(x) // orphaned: the connection is gone (or a stand-in answered a read)
+		e.release(x)
 		return
 	}
 	c.wake()

@@ -21,7 +21,8 @@ func Hold(ctx *fasthttp.RequestCtx) bool {
 		return false
 	}
 	m.held = true
-	m.x.state.Store(xStarted)
+	m.x.refs.Add(1)
+	m.x.state.CompareAndSwap(xQueued, xStarted) // inline; a worker's is started already
 	return true
 }
 
@@ -33,5 +34,9 @@ func Done(ctx *fasthttp.RequestCtx) {
 		panic("BUG: server.Done for a request that was not held")
 	}
 	x := m.x
-	x.c.e.complete(x)
+	e := x.c.e
+	e.serialize(x)
+	if x.refs.Add(-1) == 0 {
+		e.finish(x) // the handler has returned: hand it on
+	}
 }

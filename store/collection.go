@@ -150,7 +150,22 @@ func (c *Collection) CreateOnce(in *Input, o *Once) (f *Feature, replay *Remembe
 // Put creates or replaces the feature in.ID if match allows; created says
 // which.
 func (c *Collection) Put(in *Input, match Match) (f *Feature, created bool, err error) {
-	err = c.s.do(func(b *batch) error {
+	err = c.s.do(c.put1(in, match, &f, &created))
+	return f, created, err
+}
+
+// PutAsync is Put without waiting: then gets Put's results, from the
+// committer (see Store.submit: it must be quick and not call the store).
+// An error means the write was not taken, and then is not called.
+func (c *Collection) PutAsync(in *Input, match Match, then func(f *Feature, created bool, err error)) error {
+	var f *Feature
+	var created bool
+	return c.s.submit(c.put1(in, match, &f, &created), func(err error) { then(f, created, err) })
+}
+
+// put1 is the intent of Put, which stores its results in f and created.
+func (c *Collection) put1(in *Input, match Match, f **Feature, created *bool) func(b *batch) error {
+	return func(b *batch) error {
 		if !b.live(c) {
 			return ErrNoCollection
 		}
@@ -158,11 +173,10 @@ func (c *Collection) Put(in *Input, match Match) (f *Feature, created bool, err 
 		if match != nil && !match(cur) {
 			return ErrPrecondition
 		}
-		f, created = in.feature(c.nextVersion()), cur == nil
-		b.put(c, f)
+		*f, *created = in.feature(c.nextVersion()), cur == nil
+		b.put(c, *f)
 		return nil
-	})
-	return f, created, err
+	}
 }
 
 // Update replaces the existing feature id with what change makes of it (a

@@ -157,3 +157,37 @@ func TestReadersSeeWholeBatches(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+// PutAsync answers through its callback, from the committer; a write the
+// committer cannot take now (its queue full, the store closed) is refused
+// at once, and its callback never runs.
+func TestPutAsync(t *testing.T) {
+	_, c := newTestCollection(t)
+	got := make(chan error, 1)
+	if err := c.PutAsync(point(t, "a", 1, 2), nil, func(f *Feature, created bool, err error) {
+		if err == nil && (!created || f.ID() != "a") {
+			err = fmt.Errorf("created %v, %+v", created, f)
+		}
+		got <- err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	// A store whose committer has not started: its queue fills.
+	s := newStore(Options{})
+	full := newCollection(s, "c", "", "")
+	for range maxBatch {
+		if err := full.PutAsync(point(t, "x", 0, 0), nil, func(*Feature, bool, error) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := full.PutAsync(point(t, "x", 0, 0), nil, func(*Feature, bool, error) { t.Error("called") }); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a write past a full queue: %v, want ErrBusy", err)
+	}
+	s.closeOnce.Do(func() { close(s.closed) })
+	if err := full.PutAsync(point(t, "x", 0, 0), nil, func(*Feature, bool, error) { t.Error("called") }); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a write to a closed store: %v, want ErrClosed", err)
+	}
+}

@@ -23,8 +23,25 @@ type intent struct {
 	// It may be run again, against a newer store (a shared log refused the
 	// batch: replica.go), so it changes nothing but the batch and its own
 	// results.
-	run  func(b *batch) error
+	run func(b *batch) error
+	// The answer goes to done, where the caller waits (do), or to then,
+	// which the committer calls (submit).
 	done chan error
+	then func(err error)
+}
+
+// answer gives the intent's caller its answer.
+func (s *Store) answer(in *intent, err error) {
+	if in.then == nil {
+		in.done <- err
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logf("store: BUG: a write's answer panicked (its caller gets none): %v", r)
+		}
+	}()
+	in.then(err)
 }
 
 // maxBatch bounds the intents of one batch.
@@ -184,6 +201,28 @@ func (s *Store) do(run func(b *batch) error) error {
 	return <-in.done
 }
 
+// submit hands a write to the committer without waiting for it: then is
+// called, by the committer, with the write's answer, and must be quick
+// and must not call the store. When the write cannot be taken now (the
+// store is read-only or closed, or the committer's queue is full:
+// ErrBusy) submit returns why and then is never called.
+func (s *Store) submit(run func(b *batch) error, then func(error)) error {
+	if reason := s.ReadOnly(); reason != "" {
+		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
+	}
+	select {
+	case <-s.closed:
+		return ErrClosed
+	default:
+	}
+	select {
+	case s.intents <- &intent{run: run, then: then}:
+		return nil
+	default:
+		return ErrBusy
+	}
+}
+
 // commit is the committer's loop.
 func (s *Store) commit() {
 	defer close(s.stopped)
@@ -254,7 +293,7 @@ func (b *batch) take(in *intent) {
 		if len(b.records) != mark {
 			panic("BUG: a write staged changes and then failed")
 		}
-		in.done <- err
+		b.s.answer(in, err)
 		return
 	}
 	b.staged = append(b.staged, in)
@@ -295,7 +334,7 @@ func (s *Store) flush(b *batch) {
 			}
 		}
 		for _, in := range b.staged {
-			in.done <- err
+			s.answer(in, err)
 		}
 		return
 	}
@@ -311,7 +350,7 @@ func (s *Store) applyBatch(b *batch, pos uint64) {
 	}
 	s.advance(pos)
 	for _, in := range b.staged {
-		in.done <- nil
+		s.answer(in, nil)
 	}
 	s.maybeRewrite()
 }
@@ -337,7 +376,7 @@ func (s *Store) drainClosed() {
 	for {
 		select {
 		case in := <-s.intents:
-			in.done <- ErrClosed
+			s.answer(in, ErrClosed)
 		default:
 			return
 		}

@@ -105,6 +105,9 @@ var (
 	ErrNoSpace = aof.ErrNoSpace
 	// ErrClosed: the store is shutting down.
 	ErrClosed = errors.New("the store is closed")
+	// ErrBusy: the committer's queue is full (maxBatch writes wait); the
+	// write was not taken. The API answers 503.
+	ErrBusy = errors.New("the store's queue of writes is full")
 	// ErrWriteFailed: the append-only file kept refusing the write until
 	// its deadline; nothing was changed. The API answers 503.
 	ErrWriteFailed = errors.New("the write could not be appended to the append-only file")
