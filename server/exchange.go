@@ -26,8 +26,8 @@ type exchange struct {
 	// refs counts who still holds x off the loop: its handler while it
 	// runs, and, once held (Hold), the goroutine that answers; the last to
 	// let go hands x on (serve, runWorker, Done).
-	refs atomic.Int32
-	submitted  int64        // Engine.mono when handed to the worker pool
+	refs      atomic.Int32
+	submitted int64 // Engine.mono when handed to the worker pool
 }
 
 const (
