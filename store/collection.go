@@ -323,19 +323,19 @@ func (c *Collection) delete(id string, version uint64) {
 // put applies a durable put of f over the feature of its id, if any.
 func (c *Collection) put(f *Feature) {
 	c.mu.Lock()
-	old, _ := c.ids.Get(f.ID())
-	c.set(old, f)
+	c.set(f)
 	c.mu.Unlock()
 }
 
-// set replaces old (nil: none) with f in the trees and makes f visible
-// (InsertAll takes that back until its batch is whole). Call it under mu.
-func (c *Collection) set(old, f *Feature) {
-	if old != nil && old.geom != nil {
+// set puts f in the trees in place of the feature of its id, if any, and
+// makes f visible (InsertAll takes that back until its batch is whole).
+// Call it under mu.
+func (c *Collection) set(f *Feature) {
+	// One search of the id tree: Set hands back what it replaced.
+	if old, _ := c.ids.Set(f.ID(), f); old != nil && old.geom != nil {
 		min, max := box(old.geom.Rect())
 		c.tree.Delete(min, max, old)
 	}
-	c.ids.Set(f.ID(), f)
 	if f.geom != nil {
 		min, max := box(f.geom.Rect())
 		c.tree.Insert(min, max, f)
