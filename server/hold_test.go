@@ -33,3 +33,25 @@ func TestHeldPastTheBudget(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // the dropped read's Done runs and releases it
 }
+
+// A held write whose connection closes before its answer is released
+// when the answer comes: nothing leaks, nothing is written to the gone
+// connection.
+func TestHeldWriteOfAClosedConnection(t *testing.T) {
+	e := testEngine(t, DefaultLimits)
+	fc := &fakeConn{}
+	e.OnOpen(fc)
+	fc.in = append(fc.in, crlf("PUT /held/30 HTTP/1.1\nHost: a\nContent-Length: 0\n\n")...)
+	e.OnTraffic(fc)
+	if e.InFlight() != 1 {
+		t.Fatalf("%d in flight, want the held write", e.InFlight())
+	}
+	e.OnClose(fc, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for e.InFlight() != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if e.InFlight() != 0 || len(fc.out) != 0 {
+		t.Fatalf("%d in flight, %q written after the close", e.InFlight(), fc.out)
+	}
+}
