@@ -174,3 +174,26 @@ func TestExternalNATS(t *testing.T) {
 		t.Fatalf("MaxBatch %d, want half the server's max_payload", n.MaxBatch())
 	}
 }
+
+// A publish sent again with its message id after it committed (its answer
+// was lost) is known for what it is: a clustered stream answers the retry
+// with its position (it checks ids before the expected position); this
+// single server checks the position first and answers a conflict, which
+// Append resolves by reading the batch at the position it expected.
+func TestRetryOfACommittedBatch(t *testing.T) {
+	n := single(t)
+	soon := time.Now().Add(5 * time.Second)
+	if pos, err := n.append(batch("once"), 0, soon, "retry-1"); err != nil || pos != 1 {
+		t.Fatalf("first: %d, %v", pos, err)
+	}
+	var c *store.Conflict
+	if _, err := n.append(batch("once"), 0, soon, "retry-1"); !errors.As(err, &c) {
+		t.Fatalf("the same message again on a single server: %v, want a conflict", err)
+	}
+	if !n.committedAs("retry-1", 1) || n.committedAs("retry-2", 1) || n.committedAs("retry-1", 2) {
+		t.Fatal("committedAs does not tell the batch at position 1 by its id")
+	}
+	if last, _ := n.Last(soon); last != 1 {
+		t.Fatalf("the log holds %d batches, want 1", last)
+	}
+}

@@ -34,11 +34,16 @@ const (
 // unknown (store.ErrOutcomeUnknown); when every attempt was refused, or
 // reached no stream, nothing was written (store.ErrWriteFailed).
 func (n *Node) Append(batch []byte, at uint64, deadline time.Time) (uint64, error) {
+	return n.append(batch, at, deadline, n.idPrefix+strconv.FormatUint(n.ids.Add(1), 10))
+}
+
+// append is Append with the message id given: every attempt carries it.
+func (n *Node) append(batch []byte, at uint64, deadline time.Time, id string) (uint64, error) {
 	msg := &nats.Msg{Subject: n.subject, Data: batch, Header: nats.Header{}}
 	if !n.cfg.UnsafeNoExpectation {
 		msg.Header.Set(expectedLastSeqHeader, strconv.FormatUint(at, 10))
 	}
-	msg.Header.Set(msgIDHeader, n.idPrefix+strconv.FormatUint(n.ids.Add(1), 10))
+	msg.Header.Set(msgIDHeader, id)
 	unknown := false
 	var last error
 	for {
@@ -57,7 +62,13 @@ func (n *Node) Append(batch []byte, at uint64, deadline time.Time) (uint64, erro
 		switch {
 		case errors.As(err, &apiErr) && (apiErr.ErrorCode == codeWrongLastSeq || apiErr.ErrorCode == codeWrongLastSeqBusy):
 			if unknown {
-				// An earlier attempt may be what moved the stream on.
+				// An earlier attempt may be what moved the stream on: a
+				// clustered stream would have answered this retry with
+				// its position (it checks ids first), a single server
+				// checks the position first. The log says which.
+				if n.committedAs(id, at+1) {
+					return at + 1, nil
+				}
 				return 0, fmt.Errorf("%w (then: %v)", store.ErrOutcomeUnknown, err)
 			}
 			return 0, &store.Conflict{Last: lastOf(apiErr, at)}
@@ -78,6 +89,15 @@ func (n *Node) Append(batch []byte, at uint64, deadline time.Time) (uint64, erro
 		return 0, fmt.Errorf("%w: no answer from the fleet's log in time (%v)", store.ErrOutcomeUnknown, last)
 	}
 	return 0, fmt.Errorf("%w: the fleet's log had no leader in time (%v)", store.ErrWriteFailed, last)
+}
+
+// committedAs reports whether the write log's batch at pos is the message
+// id's (asked of the stream's leader: the stream serves no direct gets).
+func (n *Node) committedAs(id string, pos uint64) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), attemptTimeout)
+	defer cancel()
+	m, err := n.stream.GetMsg(ctx, pos)
+	return err == nil && m.Header.Get(msgIDHeader) == id
 }
 
 // lastOf reads the stream's last position from a wrong-last-sequence
