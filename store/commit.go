@@ -193,11 +193,13 @@ func (s *Store) do(run func(b *batch) error) error {
 		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
 	}
 	in := &intent{run: run, done: make(chan error, 1)}
-	select {
-	case s.intents <- in:
-	case <-s.closed:
+	s.sendMu.RLock()
+	if s.shut {
+		s.sendMu.RUnlock()
 		return ErrClosed
 	}
+	s.intents <- in // the committer answers everything sent before it stops
+	s.sendMu.RUnlock()
 	return <-in.done
 }
 
@@ -210,10 +212,10 @@ func (s *Store) submit(run func(b *batch) error, then func(error)) error {
 	if reason := s.ReadOnly(); reason != "" {
 		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
 	}
-	select {
-	case <-s.closed:
+	s.sendMu.RLock()
+	defer s.sendMu.RUnlock()
+	if s.shut {
 		return ErrClosed
-	default:
 	}
 	select {
 	case s.intents <- &intent{run: run, then: then}:

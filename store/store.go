@@ -35,6 +35,8 @@ type Store struct {
 	closed      chan struct{}
 	stopped     chan struct{}
 	closeOnce   sync.Once
+	sendMu      sync.RWMutex // sending an intent (read) against Close (write)
+	shut        bool         // Close was called: no more intents
 	readOnly    atomic.Pointer[string]
 	rewriting   *rewrite // under the committer
 	rewriteDone chan *rewrite
@@ -70,7 +72,13 @@ func newStore(o Options) *Store {
 // Close stops the committer: writes waiting or coming get ErrClosed. It
 // does not close the log (see Durable.Close).
 func (s *Store) Close() {
-	s.closeOnce.Do(func() { close(s.closed) })
+	s.closeOnce.Do(func() {
+		// No write is sent after this: those sent before are answered.
+		s.sendMu.Lock()
+		s.shut = true
+		s.sendMu.Unlock()
+		close(s.closed)
+	})
 	<-s.stopped
 }
 
