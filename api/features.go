@@ -133,10 +133,7 @@ func (a *Features) Register(r *server.Router) {
 // it runs its answer is never replaced by a 503 (an error answer to a write
 // means nothing changed).
 func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasthttp.RequestHandler) *server.Route {
-	rt := r.Handle(method, pattern, server.Worker, func(ctx *fasthttp.RequestCtx) {
-		if !a.auth.allowed(ctx) {
-			return
-		}
+	rt := r.Handle(method, pattern, server.Worker, a.guarded(func(ctx *fasthttp.RequestCtx) {
 		s := a.store.Load()
 		if !a.tokens || s == nil {
 			h(ctx)
@@ -150,7 +147,7 @@ func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasth
 		if ctx.Response.StatusCode() < 300 {
 			setSeq(ctx, s.Applied()) // at least the write's own position
 		}
-	})
+	}))
 	rt.Writes = true
 	return rt
 }

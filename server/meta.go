@@ -20,7 +20,7 @@ type meta struct {
 	deadline time.Time
 	route    *Route
 	x        *exchange // the gnet engine's exchange of the request (nil on fasthttp.Server)
-	held     bool      // the handler returned, and another goroutine answers (Hold)
+	held     bool      // Hold was called: another goroutine answers
 
 	// The gnet engine's own clock (Engine.mono) for the same instants.
 	startMono, deadlineMono int64

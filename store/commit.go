@@ -189,17 +189,10 @@ func (b *batch) freeIDExcept(c *Collection, taken map[string]int) string {
 
 // do hands a write to the committer and waits for its answer.
 func (s *Store) do(run func(b *batch) error) error {
-	if reason := s.ReadOnly(); reason != "" {
-		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
-	}
 	in := &intent{run: run, done: make(chan error, 1)}
-	s.sendMu.RLock()
-	if s.shut {
-		s.sendMu.RUnlock()
-		return ErrClosed
+	if err := s.send(in, true); err != nil {
+		return err
 	}
-	s.intents <- in // the committer answers everything sent before it stops
-	s.sendMu.RUnlock()
 	return <-in.done
 }
 
@@ -209,6 +202,13 @@ func (s *Store) do(run func(b *batch) error) error {
 // store is read-only or closed, or the committer's queue is full:
 // ErrBusy) submit returns why and then is never called.
 func (s *Store) submit(run func(b *batch) error, then func(error)) error {
+	return s.send(&intent{run: run, then: then}, false)
+}
+
+// send queues in for the committer, waiting for room if wait, else
+// refusing with ErrBusy when the queue is full. The committer answers
+// every intent sent before Close; none is sent after.
+func (s *Store) send(in *intent, wait bool) error {
 	if reason := s.ReadOnly(); reason != "" {
 		return fmt.Errorf("%w: %s", ErrReadOnly, reason)
 	}
@@ -217,8 +217,12 @@ func (s *Store) submit(run func(b *batch) error, then func(error)) error {
 	if s.shut {
 		return ErrClosed
 	}
+	if wait {
+		s.intents <- in
+		return nil
+	}
 	select {
-	case s.intents <- &intent{run: run, then: then}:
+	case s.intents <- in:
 		return nil
 	default:
 		return ErrBusy

@@ -71,6 +71,9 @@ func OpenReplica(dir string, log Log, follow Follow, o Options) (*Replica, error
 // writes one every Options.SnapshotEvery, when the store has changed.)
 func (r *Replica) Close() error {
 	r.Store.Close()
+	if r.applied.Load() == r.snapshotAt.Load() {
+		return nil // the snapshot on disk (or none, for an empty log) holds it all
+	}
 	head, snaps := r.view()
 	rw, err := aof.NewRewriter(r.path)
 	if err != nil {
