@@ -169,8 +169,15 @@ func (c *Collection) put1(in *Input, match Match, f **Feature, created *bool) fu
 		if !b.live(c) {
 			return ErrNoCollection
 		}
+		if match == nil {
+			// Nothing to check: whether it creates the feature is known
+			// when it is applied, which saves a search of the id tree.
+			*f = in.feature(c.nextVersion())
+			b.putNoting(c, *f, created)
+			return nil
+		}
 		cur, _ := b.get(c, in.ID)
-		if match != nil && !match(cur) {
+		if !match(cur) {
 			return ErrPrecondition
 		}
 		*f, *created = in.feature(c.nextVersion()), cur == nil
@@ -320,19 +327,21 @@ func (c *Collection) delete(id string, version uint64) {
 	c.mu.Unlock()
 }
 
-// put applies a durable put of f over the feature of its id, if any.
-func (c *Collection) put(f *Feature) {
+// put applies a durable put of f over the feature of its id, if any, and
+// reports whether there was none.
+func (c *Collection) put(f *Feature) (created bool) {
 	c.mu.Lock()
-	c.set(f)
+	created = c.set(f) == nil
 	c.mu.Unlock()
+	return created
 }
 
 // set puts f in the trees in place of the feature of its id, if any, and
 // makes f visible (InsertAll takes that back until its batch is whole).
-// Call it under mu.
-func (c *Collection) set(f *Feature) {
+// Call it under mu. It returns the feature f replaced, or nil.
+func (c *Collection) set(f *Feature) (old *Feature) {
 	// One search of the id tree: Set hands back what it replaced.
-	if old, _ := c.ids.Set(f.ID(), f); old != nil && old.geom != nil {
+	if old, _ = c.ids.Set(f.ID(), f); old != nil && old.geom != nil {
 		min, max := box(old.geom.Rect())
 		c.tree.Delete(min, max, old)
 	}
@@ -341,6 +350,7 @@ func (c *Collection) set(f *Feature) {
 		c.tree.Insert(min, max, f)
 	}
 	c.visible = f.version
+	return old
 }
 
 func (c *Collection) nextVersion() uint64 {

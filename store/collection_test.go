@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -189,5 +190,36 @@ func TestPutAsync(t *testing.T) {
 	s.shut = true // as Close, without waiting for a committer that never started
 	if err := full.PutAsync(point(t, "x", 0, 0), nil, func(*Feature, bool, error) { t.Error("called") }); !errors.Is(err, ErrClosed) {
 		t.Fatalf("a write to a closed store: %v, want ErrClosed", err)
+	}
+}
+
+// A put without a precondition learns whether it created its feature only
+// as it is applied: puts of one id in one batch must still say it once.
+func TestPutsOfOneIDInOneBatch(t *testing.T) {
+	s, c := newTestCollection(t)
+	if _, err := c.Create(point(t, "old", 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	b := &batch{s: s, cols: map[string]*Collection{}, feats: map[*Collection]map[string]*Feature{}}
+	ins := []*Input{point(t, "a", 1, 1), point(t, "a", 2, 2), point(t, "old", 3, 3), point(t, "b", 4, 4)}
+	fs, created := make([]*Feature, len(ins)), make([]bool, len(ins))
+	answered := 0
+	for i, in := range ins {
+		b.take(&intent{run: c.put1(in, nil, &fs[i], &created[i]), then: func(err error) {
+			if err != nil {
+				t.Errorf("put %d: %v", i, err)
+			}
+			answered++
+		}})
+	}
+	s.flush(b)
+	if answered != len(ins) {
+		t.Fatalf("%d of %d puts answered", answered, len(ins))
+	}
+	if want := []bool{true, false, false, true}; !slices.Equal(created, want) {
+		t.Fatalf("created %v, want %v", created, want)
+	}
+	if f, ok := c.Get("a"); !ok || f != fs[1] {
+		t.Fatalf("a is %+v, want the second put", f)
 	}
 }

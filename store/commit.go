@@ -122,8 +122,12 @@ func (b *batch) log(r record) {
 }
 
 // put stages f, over the feature of its id if any.
-func (b *batch) put(c *Collection, f *Feature) {
-	b.log(&putRecord{collection: c.name, f: f})
+func (b *batch) put(c *Collection, f *Feature) { b.putNoting(c, f, nil) }
+
+// putNoting is put, and notes in *created (when not nil), as the put is
+// applied, whether the feature is new.
+func (b *batch) putNoting(c *Collection, f *Feature, created *bool) {
+	b.log(&putRecord{collection: c.name, f: f, created: created})
 	b.stage(c, f.ID(), f)
 }
 

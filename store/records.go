@@ -144,6 +144,7 @@ func (r *dropRecord) apply(s *Store) error {
 type putRecord struct {
 	collection string
 	f          *Feature
+	created    *bool // not logged: where a live put notes whether it was new
 }
 
 func (r *putRecord) op() aof.Op { return opPut }
@@ -157,7 +158,10 @@ func (r *putRecord) apply(s *Store) error {
 	if err != nil {
 		return err
 	}
-	c.put(r.f)
+	created := c.put(r.f)
+	if r.created != nil {
+		*r.created = created
+	}
 	c.version = max(c.version, r.f.version)
 	return nil
 }
