@@ -52,6 +52,14 @@ var parseOptions = &geojson.ParseOptions{
 // decoded (0: DefaultMaxVertices): its cost grows with its size, and it
 // would be indexed whole.
 func ParseGeometry(raw []byte, maxVertices int) (geojson.Object, error) {
+	if p, ok := parsePlainPoint(raw); ok {
+		return p, nil
+	}
+	return parseGeometry(raw, maxVertices)
+}
+
+// parseGeometry is ParseGeometry without the plain point's short cut.
+func parseGeometry(raw []byte, maxVertices int) (geojson.Object, error) {
 	if maxVertices <= 0 {
 		maxVertices = DefaultMaxVertices
 	}
