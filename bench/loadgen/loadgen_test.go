@@ -186,3 +186,73 @@ func TestProgressLine(t *testing.T) {
 		t.Fatalf("progress: %q", out.String())
 	}
 }
+
+// laggingServer answers each request lag after it arrived, in order, while
+// it goes on reading: a pipelining client gets all its answers lag late.
+func laggingServer(t *testing.T, lag time.Duration) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			arrived := make(chan time.Time, 1<<16)
+			go func() {
+				defer close(arrived)
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.TrimSpace(line) == "" {
+						arrived <- time.Now()
+					}
+				}
+			}()
+			go func() {
+				defer c.Close()
+				for at := range arrived {
+					time.Sleep(time.Until(at.Add(lag)))
+					if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A pipelined open loop sends requests when due, not when the answer
+// before came back: with answers 20 ms late, one connection at 500/s gets
+// through about 500 requests in a second, where one request in flight
+// allows at most 50.
+func TestPipelinedOpenLoopSendsWhenDue(t *testing.T) {
+	run := func(depth int) *Result {
+		t.Helper()
+		res, err := Run(context.Background(), Config{Addr: laggingServer(t, 20*time.Millisecond), Conns: 1, Depth: depth,
+			Duration: time.Second, Rate: 500, Scenario: get})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors != 0 {
+			t.Fatalf("depth %d: %d errors", depth, res.Errors)
+		}
+		return res
+	}
+	one, piped := run(1), run(64)
+	t.Logf("one in flight: %d answered, p50 %s; pipelined: %d answered, p50 %s", one.Requests, one.Percentile(50), piped.Requests, piped.Percentile(50))
+	if one.Requests > 51 {
+		t.Fatalf("one request in flight answered %d in a second of 20 ms answers", one.Requests)
+	}
+	if piped.Requests < 250 {
+		t.Fatalf("pipelined: %d answered of about 500 due", piped.Requests)
+	}
+}

@@ -32,7 +32,7 @@ type Config struct {
 	Addr     string // host:port; loopback only
 	Conns    int    // busy connections
 	Idle     int    // connections opened and held without a request
-	Depth    int    // requests in flight per connection (closed loop); 1 if 0
+	Depth    int    // requests in flight per connection (open loop: at most); 1 if 0
 	Duration time.Duration
 	Requests int64   // stop after this many too (0: the duration alone)
 	Rate     float64 // open loop: requests per second over all connections; 0: closed loop
@@ -115,9 +115,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Depth < 1 {
 		cfg.Depth = 1
 	}
-	if cfg.Rate > 0 && cfg.Depth != 1 {
-		return nil, errors.New("loadgen: the open loop sends one request at a time per connection")
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
@@ -155,6 +152,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if cfg.Rate > 0 && cfg.Depth > 1 {
+				r.openPipelined(ctx, i, c)
+				return
+			}
 			r.conn(ctx, i, c)
 		}()
 	}

@@ -38,7 +38,7 @@ func main() {
 		loadData = flag.Bool("load", false, "first create collection pts and load -points points into it")
 		conns    = flag.Int("conns", 50, "busy connections")
 		idle     = flag.Int("idle", 0, "idle connections held open beside them")
-		depth    = flag.Int("depth", 1, "pipelined requests per connection (closed loop)")
+		depth    = flag.Int("depth", 1, "pipelined requests per connection (closed loop); with -rate, the most a connection has unanswered (a pipelined open loop)")
 		rate     = flag.Float64("rate", 0, "open loop: requests per second in all; 0: closed loop")
 		duration = flag.Duration("duration", 10*time.Second, "how long to run")
 		requests = flag.Int64("requests", 0, "stop after this many requests too")
