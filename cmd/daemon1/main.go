@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 
 type config struct {
 	cpuProfile     string
+	trace          string
 	engine         string
 	drainTimeout   time.Duration
 	server         server.Options
@@ -90,6 +92,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.features.MaxVertices, "max-vertices", store.DefaultMaxVertices, "most positions in one geometry, of a feature or a search (422 beyond)")
 	fs.DurationVar(&c.features.BulkBudget, "bulk-budget", api.DefaultBulkBudget, "budget of POST /collections/{c}/items, which may be a bulk insert (all or nothing)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
+	fs.StringVar(&c.trace, "trace", "", "write an execution trace of the whole run to `file` (for go tool trace; large: minutes, not hours)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
 	addFleetFlags(fs, &c.fleet)
 	if err := fs.Parse(args); err != nil {
@@ -139,6 +142,17 @@ func run(cfg config) int {
 			return 2
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if cfg.trace != "" {
+		f, err := os.Create(cfg.trace)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			log.Printf("daemon1: cannot trace: %v", err)
+			return 2
+		}
+		defer trace.Stop()
 	}
 	var draining atomic.Bool
 	set := metrics.NewSet()
