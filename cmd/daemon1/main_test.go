@@ -221,3 +221,24 @@ func TestFlags(t *testing.T) {
 		t.Fatalf("an unknown engine exits %d, want 2", code)
 	}
 }
+
+// -cpuprofile and -trace cover the whole run and are complete once the
+// process has stopped: a gzipped profile, a Go execution trace.
+func TestBinaryProfiles(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	prof, tr := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "run.trace")
+	addr, stop := launch(t, bin, "-listen", "127.0.0.1:0", "-cpuprofile", prof, "-trace", tr)
+	if code := get(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Fatalf("GET /healthz = %d", code)
+	}
+	if log, err := stop(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, log)
+	}
+	for path, magic := range map[string]string{prof: "\x1f\x8b", tr: "go 1."} {
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.HasPrefix(string(b), magic) {
+			t.Fatalf("%s: %d bytes starting %q (%v), want %q…", path, len(b), b[:min(len(b), 8)], err, magic)
+		}
+	}
+}
