@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # daemon1's numbers, with its own load generator (bench/loadgen, cmd/daemon1-bench):
-#   scripts/bench.sh          the full suite (about 10 minutes)
+#   scripts/bench.sh          the full suite (about 20 minutes)
 #   scripts/bench.sh quick    a one-minute subset
 # Writes bench/results/<date>/report.md, report.json and PNG plots, and (full
 # suite) memory.txt (heap bytes per point feature) and fsync.txt (the cost of
-# one append+fsync here). Servers and the generator share the machine,
-# unpinned; SERVER_CPUS=0 pins the servers (taskset) for steadier CPU figures.
+# one append+fsync here). The headline (open-loop latency) runs each cell
+# twice: the server pinned to the first half of the CPUs and the generator
+# to the rest, then both unpinned. Elsewhere servers and the generator share
+# the machine, unpinned; SERVER_CPUS=0 pins the servers (taskset) there too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-full}

@@ -36,10 +36,10 @@ func (r *report) plot(dir string) ([]string, error) {
 		}
 		names = append(names, name)
 	}
-	if len(r.Open) > 0 {
+	if open := r.headlineOpen(); len(open) > 0 {
 		name := "latency-open-loop.png"
-		if err := curves(filepath.Join(dir, name), "GET item, gnet, open loop", r.Open,
-			func(row Row) string { return fmt.Sprintf("%.0f req/s", row.Rate) }); err != nil {
+		if err := curves(filepath.Join(dir, name), fmt.Sprintf("open loop at %.0f %% of the maximum, %s", 100*open[0].Load, open[0].Mode), open,
+			func(row Row) string { return fmt.Sprintf("%s d%d, %.0f req/s", row.Scenario, row.Depth, row.Rate) }); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -56,7 +56,7 @@ func (r *report) plot(dir string) ([]string, error) {
 
 var palette = []color.Color{
 	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
-	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255},
+	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
 }
 
 // nines maps a percentile to the HDR plot's x: log10(1/(1-q)).

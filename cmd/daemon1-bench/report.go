@@ -16,22 +16,23 @@ import (
 
 // report is a suite's results.
 type report struct {
-	Suite             string     `json:"suite"`
-	Started, Finished time.Time  `json:"-"`
-	Machine           string     `json:"machine"`
-	Engine            []Row      `json:"engine"`      // GET /healthz: daemon1, fasthttp.Server, raw gnet, by round
-	Table             []Row      `json:"scenarios"`   // scenario × engine × data set, 50 connections
-	Open              []Row      `json:"open_loop"`   // get at fractions of the closed-loop maximum
-	Conns             []Row      `json:"connections"` // get against connections
-	Sizes             []Row      `json:"data_sizes"`  // get and nearby against data size
-	Puts              []Row      `json:"puts"`        // PUT, -fsync always, against connections
-	Fleet             []Row      `json:"fleet"`       // PUT and GET: single node, fleet node, through HAProxy
-	FleetFacts        fleetFacts `json:"fleet_facts"`
+	Suite             string      `json:"suite"`
+	Started, Finished time.Time   `json:"-"`
+	Machine           string      `json:"machine"`
+	Engine            []Row       `json:"engine"`      // GET /healthz: daemon1, fasthttp.Server, raw gnet, by round
+	Table             []Row       `json:"scenarios"`   // scenario × engine × data set, 50 connections
+	Headline          []Row       `json:"headline"`    // open loops at fractions of the closed loop's maximum, pinned and shared
+	Conns             []Row       `json:"connections"` // get against connections
+	Sizes             []Row       `json:"data_sizes"`  // get and nearby against data size
+	Puts              []Row       `json:"puts"`        // PUT, -fsync always, against connections
+	Fleet             []Row       `json:"fleet"`       // PUT and GET: single node, fleet node, through HAProxy
+	FleetFacts        fleetFacts  `json:"fleet_facts"`
+	Cold              []coldStart `json:"cold_starts"` // restarts on the largest data set
 }
 
 func machine() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("%s, %d CPUs (%s), %s; the generator and the server share the machine, over loopback, unpinned",
+	return fmt.Sprintf("%s, %d CPUs (%s), %s; the generator and the server share the machine, over loopback, unpinned but in the headline's pinned cells",
 		host, runtime.NumCPU(), benchkit.CPUModel(), runtime.Version())
 }
 
@@ -67,11 +68,13 @@ func (r *report) markdown(plots []string) string {
 		"HDR histograms, latency from when each request was due in the open loop) in %s. Each server is "+
 		"daemon1 started afresh (`-fsync always`), its data loaded, then warmed up for a second before each cell.\n\n",
 		r.Machine, r.Suite, r.Finished.Sub(r.Started).Round(time.Second))
+	r.headlineMarkdown(&b)
 	r.engineMarkdown(&b)
 	if len(r.Table) > 0 {
 		r.tableMarkdown(&b)
 	}
 	r.restMarkdown(&b)
+	b.WriteString(r.coldMarkdown())
 	r.fleetMarkdown(&b)
 	b.WriteString("\n## Plots\n\n")
 	for _, p := range plots {
@@ -96,16 +99,6 @@ func (r *report) tableMarkdown(b *strings.Builder) {
 
 // restMarkdown writes the open loop, connection, PUT and data-size tables.
 func (r *report) restMarkdown(b *strings.Builder) {
-	if len(r.Open) > 0 {
-		closed := r.find("get", "gnet", r.Open[0].Points)
-		fmt.Fprintf(b, "\n## Latency under load: open loop, GET item, gnet, 50 connections\n\n"+
-			"Constant arrival rates at fractions of the closed-loop maximum above (%.0f req/s); latency counts from when each request was due. The figure that matters: p99.9 under 10 ms. A cell whose generator fell short of its target rate is marked invalid: its latencies are not the server's at that load.\n\n", closed.RPS)
-		b.WriteString("| load | target req/s | achieved | p50 | p99 | p99.9 | p99.99 | max (ms) | p99.9 < 10 ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
-		for _, row := range r.Open {
-			fmt.Fprintf(b, "| %.0f %% | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", 100*row.Rate/closed.RPS, row.Rate, row.RPS,
-				row.P50, row.P99, row.P999, row.P9999, row.Max, verdict(row))
-		}
-	}
 	if len(r.Conns) > 0 {
 		b.WriteString("\n## Connections: GET item, gnet, closed loop\n\n| busy connections | idle | req/s | p50 | p99 | p99.9 | max (ms) | RSS MB after | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, row := range r.Conns {

@@ -18,6 +18,8 @@ type Row struct {
 	Rate     float64 `json:"rate,omitempty"` // open loop target; 0: closed loop
 	Points   int     `json:"points"`
 	Round    int     `json:"round,omitempty"`
+	Mode     string  `json:"mode,omitempty"` // the headline's placement: pinned or shared
+	Load     float64 `json:"load,omitempty"` // the headline's open loop: its rate over the closed loop's maximum
 	Requests int64   `json:"requests"`
 	Seconds  float64 `json:"seconds"`
 	RPS      float64 `json:"rps"`

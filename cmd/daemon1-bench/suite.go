@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,11 +21,14 @@ import (
 // plan is what a suite measures.
 type plan struct {
 	duration, warmup time.Duration
-	engineRounds     int      // rounds of the engine comparison (GET /healthz)
-	points           []int    // data sets for the scenario table
-	scenarios        []string // on both engines, 50 connections, closed loop
-	openLoad         []float64
-	conns            []int // the connection curve (get, gnet)
+	engineRounds     int        // rounds of the engine comparison (GET /healthz)
+	points           []int      // data sets for the scenario table
+	scenarios        []string   // on both engines, 50 connections, closed loop
+	headCells        []headCell // the headline: open loops, pinned and shared (headline.go)
+	headLoads        []float64  // their loads, fractions of the closed loop's maximum
+	headRepeats      int        // runs of the last load
+	coldStarts       int        // restarts on the largest data set, timed to /readyz
+	conns            []int      // the connection curve (get, gnet)
 	idleBusy         [2]int
 	sizes            []int // the data-size curve (get and nearby, gnet)
 	putConns         []int // PUT (-fsync always) against connections, gnet
@@ -35,11 +39,14 @@ type plan struct {
 var plans = map[string]plan{
 	"quick": {duration: 3 * time.Second, warmup: time.Second, engineRounds: 1, points: []int{100_000},
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "put"},
-		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256}, putConns: []int{1, 64},
+		headCells: []headCell{{"get", 1}, {"put", 16}}, headLoads: []float64{0.8}, headRepeats: 1, coldStarts: 1,
+		conns: []int{1, 16, 256}, putConns: []int{1, 64},
 		fleetPoints: 100_000, fleetConns: []int{1, 16}},
 	"full": {duration: 5 * time.Second, warmup: time.Second, engineRounds: 3, points: []int{100_000, 1_000_000},
 		scenarios: []string{"healthz", "get", "bbox", "nearby", "within", "put", "bulk"},
-		openLoad:  []float64{0.5, 0.8, 0.95}, conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
+		headCells: []headCell{{"get", 1}, {"get", 16}, {"nearby", 1}, {"within", 1}, {"put", 1}, {"put", 16}},
+		headLoads: []float64{0.5, 0.8}, headRepeats: 3, coldStarts: 3,
+		conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
 		sizes: []int{10_000, 100_000, 1_000_000}, putConns: []int{1, 16, 64, 256},
 		fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
 	// The fleet section alone.
@@ -53,11 +60,18 @@ type server struct {
 	dir    string
 	cmd    *exec.Cmd
 	points int
+	again  func() *exec.Cmd // the same server's command, to start it again on its data
 }
 
 // startServer starts daemon1 on engine ("gnet", "fasthttp") or, for
-// "raw gnet", the raw responder rawBin, and loads points (if any).
+// "raw gnet", the raw responder rawBin, and loads points (if any); placed
+// as -server-cpus says.
 func startServer(bin, engine string, points int) (*server, error) {
+	return startServerPinned(bin, engine, points, pin, loops)
+}
+
+// startServerPinned is startServer placed by pin, with loops event loops.
+func startServerPinned(bin, engine string, points int, pin benchkit.Pinning, loops string) (*server, error) {
 	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
@@ -66,15 +80,18 @@ func startServer(bin, engine string, points int) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := pin.ServerCmd(bin, "-listen", addr, "-engine", engine, "-data-dir", dir, "-log-dir", dir,
-		"-report.interval", "0", "-fsync", "always", "-loops", loops)
-	if engine == "raw gnet" {
-		cmd = pin.ServerCmd(rawBin, "-listen", addr, "-loops", loops)
+	again := func() *exec.Cmd {
+		if engine == "raw gnet" {
+			return pin.ServerCmd(rawBin, "-listen", addr, "-loops", loops)
+		}
+		return pin.ServerCmd(bin, "-listen", addr, "-engine", engine, "-data-dir", dir, "-log-dir", dir,
+			"-report.interval", "0", "-fsync", "always", "-loops", loops)
 	}
+	cmd := again()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{engine: engine, addr: addr, dir: dir, cmd: cmd, points: points}
+	s := &server{engine: engine, addr: addr, dir: dir, cmd: cmd, points: points, again: again}
 	wait := benchkit.WaitReady
 	if engine == "raw gnet" {
 		wait = benchkit.WaitListening
@@ -170,6 +187,9 @@ func runSuite(name, bin, out string) error {
 		rep.Finished = time.Now().UTC()
 		return rep.write(out)
 	}
+	if err := runHeadline(p, bin, rep); err != nil {
+		return err
+	}
 	if err := runEngines(p, bin, rep); err != nil {
 		return err
 	}
@@ -187,6 +207,12 @@ func runSuite(name, bin, out string) error {
 				}
 				rep.Table = append(rep.Table, row)
 			}
+			if engine == "gnet" && points == slices.Max(p.points) {
+				if err := s.coldStarts(p.coldStarts, &rep.Cold); err != nil {
+					s.stop()
+					return fmt.Errorf("cold start: %w", err)
+				}
+			}
 			s.stop()
 		}
 	}
@@ -200,12 +226,6 @@ func runSuite(name, bin, out string) error {
 		row, err := s.measure(p, scenario, conns, idle, 1, rate)
 		*dst = append(*dst, row)
 		return err
-	}
-	closed := rep.find("get", "gnet", p.points[0])
-	for _, load := range p.openLoad {
-		if err := add(&rep.Open, "get", 50, 0, load*closed.RPS); err != nil {
-			return err
-		}
 	}
 	for _, c := range p.conns {
 		if err := add(&rep.Conns, "get", c, 0, 0); err != nil {

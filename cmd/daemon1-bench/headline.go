@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/geometryos/daemon1/bench/loadgen"
+	"github.com/geometryos/daemon1/internal/benchkit"
+)
+
+// The headline figures are open-loop latencies (from when each request was
+// due) with the server on its own CPUs and the generator on the others:
+// on a small machine, a closed loop on shared cores measures the generator
+// as much as the server. The same cells with both unpinned stay beside
+// them. Each cell first finds its closed-loop maximum in its placement,
+// then runs open loops at fractions of it; the busiest one runs several
+// times, since a tail that holds must hold in every run.
+
+// headCell is one scenario of the headline: depth is the closed loop's
+// pipelining, and the most a connection of the open loop leaves unanswered.
+type headCell struct {
+	scenario string
+	depth    int
+}
+
+// placement is where the server and the generator run.
+type placement struct {
+	name   string
+	server benchkit.Pinning
+	gen    string // the generator's taskset CPU list; "" runs it in this process, unpinned
+}
+
+// placements are the pinned placement (the first half of the CPUs for the
+// server, the rest for the generator: on two, one each), when the machine
+// has two CPUs or more, and the shared one.
+func placements() []placement {
+	shared := placement{name: "shared"}
+	n := runtime.NumCPU()
+	if n < 2 {
+		return []placement{shared}
+	}
+	half := n / 2
+	pinned := placement{name: "pinned",
+		server: benchkit.Pinning{Server: cpuRange(0, half), Procs: strconv.Itoa(half)},
+		gen:    cpuRange(half, n)}
+	return []placement{pinned, shared}
+}
+
+func cpuRange(lo, hi int) string {
+	if hi-lo == 1 {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d-%d", lo, hi-1)
+}
+
+// runHeadline measures p's headline cells in every placement.
+//
+// The generator has a tail of its own (on one CPU, its goroutines wait for
+// their turn, and an open loop counts that as latency): the raw gnet
+// responder, which parses nothing, is loaded at the first cell's rates,
+// so the table shows the instrument's floor beside the server's figures.
+func runHeadline(p plan, bin string, rep *report) error {
+	for _, pl := range placements() {
+		for i, cell := range p.headCells {
+			closed, err := headlineCell(p, bin, "gnet", pl, cell, 0, rep)
+			if err == nil && i == 0 {
+				_, err = headlineCell(p, bin, "raw gnet", pl, headCell{"healthz", cell.depth}, closed, rep)
+			}
+			if err != nil {
+				return fmt.Errorf("headline %s %s depth %d: %w", pl.name, cell.scenario, cell.depth, err)
+			}
+		}
+	}
+	return nil
+}
+
+// headlineCell runs one scenario in one placement on a fresh server: the
+// closed loop, then each open-loop load (the last one p.headRepeats times)
+// of its maximum, or of maxRPS when that is given (then without the closed
+// loop). It returns the maximum.
+func headlineCell(p plan, bin, engine string, pl placement, cell headCell, maxRPS float64, rep *report) (float64, error) {
+	points := p.points[0]
+	if engine == "raw gnet" {
+		points = 0
+	}
+	s, err := startServerPinned(bin, engine, points, pl.server, strconv.Itoa(max(1, benchkit.CPUCount(pl.server.Server))))
+	if err != nil {
+		return 0, err
+	}
+	defer s.stop()
+	if maxRPS == 0 {
+		closed, err := s.measureFrom(p, cell.scenario, cell.depth, 0, pl.gen)
+		if err != nil {
+			return 0, err
+		}
+		closed.Mode = pl.name
+		rep.Headline = append(rep.Headline, closed)
+		maxRPS = closed.RPS
+	}
+	for i, load := range p.headLoads {
+		runs := 1
+		if i == len(p.headLoads)-1 {
+			runs = max(1, p.headRepeats)
+		}
+		for run := 0; run < runs; run++ {
+			row, err := s.measureFrom(p, cell.scenario, cell.depth, load*maxRPS, pl.gen)
+			if err != nil {
+				return 0, err
+			}
+			row.Mode, row.Load, row.Round = pl.name, load, run
+			rep.Headline = append(rep.Headline, row)
+		}
+	}
+	return maxRPS, nil
+}
+
+// measureFrom is measure, 50 connections, with the generator pinned to
+// the CPUs gen (a child process: this one, run as a plain generator), or
+// in this process when gen is "".
+func (s *server) measureFrom(p plan, scenario string, depth int, rate float64, gen string) (Row, error) {
+	if gen == "" {
+		return s.measure(p, scenario, 50, 0, depth, rate)
+	}
+	warm := loadgen.Config{Addr: s.addr, Conns: 50, Depth: depth, Duration: p.warmup, Seed: 7}
+	if err := s.warmUp(warm, scenario); err != nil {
+		return Row{}, err
+	}
+	pid := s.cmd.Process.Pid
+	cpu0, _ := benchkit.CPUTime(pid)
+	row, err := pinnedRun(gen, s.addr, scenario, s.points, depth, rate, p)
+	if err != nil {
+		return Row{}, err
+	}
+	cpu1, _ := benchkit.CPUTime(pid)
+	row.Engine = s.engine
+	if row.Requests > 0 {
+		row.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(row.Requests)
+	}
+	log.Print(row.String())
+	return row, nil
+}
+
+// warmUp runs cfg (in this process) before a measured cell.
+func (s *server) warmUp(cfg loadgen.Config, scenario string) error {
+	sc, err := loadgen.NewScenario(scenario, s.points, loadgen.DefaultArea)
+	if err != nil {
+		return err
+	}
+	cfg.Scenario = sc
+	if _, err := loadgen.Run(context.Background(), cfg); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	return nil
+}
+
+// pinnedRun runs this program as a plain generator on the CPUs cpus and
+// reads back its row.
+func pinnedRun(cpus, addr, scenario string, points, depth int, rate float64, p plan) (Row, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return Row{}, err
+	}
+	dir, err := os.MkdirTemp("", "daemon1-bench-gen-")
+	if err != nil {
+		return Row{}, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "row.json")
+	cmd := exec.Command("taskset", "-c", cpus, self, "-addr", addr, "-scenario", scenario,
+		"-points", strconv.Itoa(points), "-conns", "50", "-depth", strconv.Itoa(depth),
+		"-rate", strconv.FormatFloat(rate, 'f', 0, 64), "-duration", p.duration.String(), "-seed", "11", "-json", out)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(benchkit.CPUCount(cpus)))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return Row{}, fmt.Errorf("generator on CPUs %s: %w: %s", cpus, err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return Row{}, err
+	}
+	var row Row
+	if err := json.Unmarshal(b, &row); err != nil {
+		return Row{}, fmt.Errorf("generator's row: %w", err)
+	}
+	return row, nil
+}
+
+// headlineMarkdown writes the headline table: for each placement and
+// scenario, the closed loop's maximum and the open loops' tails, each with
+// its verdict (p99.9 under 10 ms, or invalid when the generator fell
+// short of the target rate).
+func (r *report) headlineMarkdown(b *strings.Builder) {
+	if len(r.Headline) == 0 {
+		return
+	}
+	b.WriteString("## Headline: latency under load, open loop\n\n" +
+		"gnet, 50 connections, " + strconv.Itoa(r.Headline[0].Points) + " points, `-fsync always`. *pinned*: the server on its own CPUs, " +
+		"the generator on the others (the server's own tail); *shared*: both unpinned. Each scenario first runs a closed loop " +
+		"(its maximum here), then open loops at fractions of that rate, latency counted from when each request was due; " +
+		"depth is the closed loop's pipelining and the most requests a connection of the open loop leaves unanswered. " +
+		"The bar: p99.9 under 10 ms. A cell whose generator fell short of its target rate by more than 1 % is invalid: " +
+		"its latencies are not the server's at that load.\n\n")
+	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | errors | non-2xx | p99.9 < 10 ms |\n" +
+		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, row := range r.Headline {
+		load, v := "closed (max)", "–"
+		if row.Rate > 0 {
+			load, v = fmt.Sprintf("%.0f %% (%.0f/s)", 100*row.Load, row.Rate), verdict(row)
+		}
+		scenario := row.Scenario
+		if row.Engine == "raw gnet" {
+			scenario = "floor: raw gnet, the generator's own tail"
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s |\n", row.Mode, scenario, row.Depth,
+			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, row.Errors, row.Non2xx, v)
+	}
+	b.WriteString("\n")
+}
+
+// headlineOpen are the open-loop cells of the first placement at the
+// highest load, first run of each: the open-loop plot.
+func (r *report) headlineOpen() []Row {
+	var rows []Row
+	top := 0.0
+	for _, row := range r.Headline {
+		top = max(top, row.Load)
+	}
+	for _, row := range r.Headline {
+		if row.Rate > 0 && row.Load == top && row.Round == 0 && row.Mode == r.Headline[0].Mode && row.Engine != "raw gnet" {
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
