@@ -9,14 +9,16 @@ require (
 	github.com/panjf2000/ants/v2 v2.12.1 // the bounded worker pool (nonblocking: full means 503 now)
 	github.com/panjf2000/gnet/v2 v2.9.7 // the event loop; ENGINE.md was checked against exactly this version
 	github.com/tidwall/btree v1.8.2 // features by id: lookups and the order listings page through
+	github.com/tidwall/geoindex v1.7.0 // internal/rtree (a fork of tidwall/rtree v1.10.0, for its bulk load) iterates children with it, as upstream does
 	github.com/tidwall/geojson v1.4.5 // GeoJSON geometries and their predicates (issue 4 names it)
-	github.com/tidwall/rtree v1.10.0 // the spatial index (issue 4 names it); its Copy is not used: see store/collection.go
 	github.com/valyala/fasthttp v1.78.0 // RequestCtx and its parsers, and the baseline server; ENGINE.md: this version
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // error-log rotation by size with compressed backups
 )
 
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
+	github.com/nats-io/nats-server/v2 v2.15.2 // the fleet's write log (JetStream), embedded; FLEET.md was checked against this version
+	github.com/nats-io/nats.go v1.55.0 // the fleet's client of JetStream; FLEET.md: this version
 	golang.org/x/sys v0.49.0 // SO_REUSEPORT for the listener (gnet's own pin; the syscall package does not name it)
 	gonum.org/v1/plot v0.17.0
 )
@@ -36,15 +38,13 @@ require (
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/molecule-man/go-brrr v1.3.1 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
-	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
-	github.com/nats-io/nats.go v1.55.0 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
-	github.com/tidwall/geoindex v1.7.0 // indirect
 	github.com/tidwall/gjson v1.12.1 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
+	github.com/tidwall/rtree v1.10.0 // indirect
 	github.com/tidwall/sjson v1.2.4 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fastrand v1.1.0 // indirect
