@@ -286,6 +286,15 @@ func (c *Collection) insert(fs []*Feature) {
 	c.mu.Lock()
 	before := c.visible // readers see nothing newer until the end
 	c.mu.Unlock()
+	if c.s.indexLater { // replaying: nobody reads yet, and the index comes later
+		c.mu.Lock()
+		for _, f := range fs {
+			c.ids.Load(f.ID(), f) // Set, with a short cut for ids in order
+			c.visible = max(c.visible, f.version)
+		}
+		c.mu.Unlock()
+		return
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < len(fs); i += bulkChunk {
 		chunk := fs[i:min(i+bulkChunk, len(fs))]
@@ -319,7 +328,7 @@ func (c *Collection) insert(fs []*Feature) {
 // the delete's version being version.
 func (c *Collection) delete(id string, version uint64) {
 	c.mu.Lock()
-	if f, ok := c.ids.Delete(id); ok && f.geom != nil {
+	if f, ok := c.ids.Delete(id); ok && f.geom != nil && !c.s.indexLater {
 		lo, hi := box(f.geom.Rect())
 		c.tree.Delete(lo, hi, f)
 	}
@@ -341,7 +350,12 @@ func (c *Collection) put(f *Feature) (created bool) {
 // Call it under mu. It returns the feature f replaced, or nil.
 func (c *Collection) set(f *Feature) (old *Feature) {
 	// One search of the id tree: Set hands back what it replaced.
-	if old, _ = c.ids.Set(f.ID(), f); old != nil && old.geom != nil {
+	old, _ = c.ids.Set(f.ID(), f)
+	if c.s.indexLater {
+		c.visible = f.version
+		return old
+	}
+	if old != nil && old.geom != nil {
 		min, max := box(old.geom.Rect())
 		c.tree.Delete(min, max, old)
 	}

@@ -27,7 +27,8 @@ func open(t *testing.T, dir string, repair bool, o Options) *Durable {
 }
 
 // dump is a store's whole state as text: collections with their metadata
-// and version counter, features with id, version, geometry, properties.
+// and version counter, features with id, version, geometry, properties,
+// and what the spatial index holds (id, version and box of each entry).
 func dump(s *Store) string {
 	var b strings.Builder
 	for _, c := range s.Collections() {
@@ -38,6 +39,13 @@ func dump(s *Store) string {
 			fmt.Fprintf(&b, "  %q num=%v v%d pt=%v %g %g %s %s\n", id, f.numeric, f.version, pt, lon, lat, f.GeometryJSON(), f.Properties())
 			return true
 		})
+		var index []string
+		c.tree.Scan(func(min, max [2]float32, f *Feature) bool {
+			index = append(index, fmt.Sprintf("%q v%d %v %v", f.ID(), f.version, min, max))
+			return true
+		})
+		slices.Sort(index)
+		fmt.Fprintf(&b, "  index: %s\n", strings.Join(index, ", "))
 	}
 	return b.String()
 }

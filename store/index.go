@@ -4,7 +4,8 @@ import (
 	"math"
 
 	"github.com/tidwall/geojson/geometry"
-	"github.com/tidwall/rtree"
+
+	"github.com/geometryos/daemon1/internal/rtree"
 )
 
 // spatialIndex is the spatial spatialIndex: an R-tree of bounding boxes in float32. Its
@@ -15,6 +16,22 @@ import (
 // geometries then test, and a node's box distance stays a lower bound for
 // nearby.
 type spatialIndex = rtree.RTreeGN[float32, *Feature]
+
+// buildIndex builds c's spatial index anew from its features, in one bulk
+// load: after a replay, which filled only the id tree.
+func (c *Collection) buildIndex() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	entries := make([]rtree.Entry[float32, *Feature], 0, c.ids.Len())
+	c.ids.Scan(func(_ string, f *Feature) bool {
+		if f.geom != nil {
+			lo, hi := box(f.geom.Rect())
+			entries = append(entries, rtree.Entry[float32, *Feature]{Min: lo, Max: hi, Data: f})
+		}
+		return true
+	})
+	c.tree.Load(entries)
+}
 
 // box is r rounded outwards to float32.
 func box(r geometry.Rect) (min, max [2]float32) {

@@ -49,6 +49,11 @@ func (s *Store) replayFile(path string, repair bool) (ReplayReport, error) {
 	// Replay builds the heap from nothing: collecting it over and over as
 	// it grows costs more than the replay itself. Collect less meanwhile.
 	defer debug.SetGCPercent(debug.SetGCPercent(800))
+	// The records fill the id trees only; each collection's spatial index
+	// is then built in one bulk load (inserting a million boxes one at a
+	// time was most of a replay), whatever the replay ends with.
+	s.indexLater = true
+	defer s.buildIndexes()
 	// Decoding (parsing, allocating features) and applying (filling the
 	// trees) overlap: this goroutine decodes, another applies, in order.
 	work := make(chan func() error, 2)
@@ -100,10 +105,23 @@ func (s *Store) replayFile(path string, repair bool) (ReplayReport, error) {
 	case err != nil:
 		return rep, err
 	}
+	s.buildIndexes()
 	rep.Took = time.Since(start)
 	s.stats.ReplayNanos.Store(int64(rep.Took))
 	s.stats.ReplayRecords.Store(rep.Records)
 	return rep, nil
+}
+
+// buildIndexes builds every collection's spatial index after a replay,
+// and indexes as writes come from then on.
+func (s *Store) buildIndexes() {
+	if !s.indexLater {
+		return
+	}
+	s.indexLater = false
+	for _, c := range s.Collections() {
+		c.buildIndex()
+	}
 }
 
 // writeAside keeps the damaged part of a file, durably, before the file is

@@ -43,8 +43,11 @@ type Store struct {
 	rewriteBase int64 // the file's size after the last rewrite (or replay)
 	// dropFloor is the highest version a dropped collection gave out: a
 	// collection made anew starts above it. The committer's (and replay's).
-	dropFloor   uint64
-	keys        keys // answers of writes made once: the committer's (and replay's)
+	dropFloor uint64
+	keys      keys // answers of writes made once: the committer's (and replay's)
+	// indexLater: the file is being replayed, and the collections' spatial
+	// indexes are built once it is (replay.go), not one insert at a time.
+	indexLater  bool
 	nextRewrite time.Time
 	stats       Stats
 
