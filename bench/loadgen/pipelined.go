@@ -51,6 +51,14 @@ func (r *run) openPipelined(ctx context.Context, i int, c net.Conn) {
 			}
 			wbuf = r.cfg.Scenario.Append(wbuf[:0], rng)
 			due = due.Add(interval)
+			// Requests already due leave in the same write while there is
+			// room: a generator behind its schedule catches up in fewer
+			// syscalls (one per request could not reach 300k/s on a core).
+			for !due.After(now) && len(dues) < cap(dues) && r.more(ctx, now, 1) {
+				dues <- due // cannot block: the reader only takes
+				wbuf = r.cfg.Scenario.Append(wbuf, rng)
+				due = due.Add(interval)
+			}
 			c.SetWriteDeadline(now.Add(r.cfg.Timeout))
 			if _, err := c.Write(wbuf); err != nil {
 				r.fail(ctx)
