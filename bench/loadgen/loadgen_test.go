@@ -256,3 +256,39 @@ func TestPipelinedOpenLoopSendsWhenDue(t *testing.T) {
 		t.Fatalf("pipelined: %d answered of about 500 due", piped.Requests)
 	}
 }
+
+// A server that closes the connection and stops listening: the redial
+// fails, and the run ends with an error counted (it crashed the generator
+// once, closing the connection it no longer had).
+func TestRedialFailureEndsTheConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		c, err := ln.Accept()
+		ln.Close() // no second connection
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.TrimSpace(line) == "" {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
+				return
+			}
+		}
+	}()
+	res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 1, Duration: time.Second, Scenario: get})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 1 || res.Errors != 1 {
+		t.Fatalf("%d answered, %d errors; want 1 and the failed redial", res.Requests, res.Errors)
+	}
+}

@@ -180,7 +180,11 @@ func (r *run) more(ctx context.Context, now time.Time, n int) bool {
 
 // conn drives one connection until the run ends.
 func (r *run) conn(ctx context.Context, i int, c net.Conn) {
-	defer func() { c.Close() }()
+	defer func() {
+		if c != nil { // nil when a redial failed
+			c.Close()
+		}
+	}()
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, uint64(i)))
 	sh := r.shards[i%len(r.shards)]
 	br := bufio.NewReaderSize(c, 64<<10)
