@@ -125,7 +125,7 @@ func (r *report) restMarkdown(b *strings.Builder) {
 // 1 %), so its latencies are not the server's at that load.
 func verdict(row Row) string {
 	if row.Rate > 0 && row.RPS < 0.99*row.Rate {
-		return fmt.Sprintf("**invalid**: achieved %.0f %% of the target", 100*row.RPS/row.Rate)
+		return fmt.Sprintf("**invalid**: achieved %.1f %% of the target", 100*row.RPS/row.Rate)
 	}
 	return yes(row.P999 < 10)
 }

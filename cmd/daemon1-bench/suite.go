@@ -84,8 +84,11 @@ func startServerPinned(bin, engine string, points int, pin benchkit.Pinning, loo
 		if engine == "raw gnet" {
 			return pin.ServerCmd(rawBin, "-listen", addr, "-loops", loops)
 		}
+		// Every connection of the generator comes from one loopback address:
+		// the per-address cap (half the descriptors) would close the
+		// 10,000-idle cell's connections.
 		return pin.ServerCmd(bin, "-listen", addr, "-engine", engine, "-data-dir", dir, "-log-dir", dir,
-			"-report.interval", "0", "-fsync", "always", "-loops", loops)
+			"-report.interval", "0", "-fsync", "always", "-loops", loops, "-max-conns-per-ip", "1000000")
 	}
 	cmd := again()
 	if err := cmd.Start(); err != nil {
@@ -111,7 +114,10 @@ func startServerPinned(bin, engine string, points int, pin benchkit.Pinning, loo
 }
 
 // fsyncs reads daemon1's count of fsyncs from /metrics (0 if none).
-func (s *server) fsyncs() float64 {
+func (s *server) fsyncs() float64 { return s.metric("daemon1_aof_fsync_seconds_count") }
+
+// metric reads one unlabelled series of daemon1's /metrics (0 if none).
+func (s *server) metric(name string) float64 {
 	if s.engine == "raw gnet" {
 		return 0
 	}
@@ -122,7 +128,7 @@ func (s *server) fsyncs() float64 {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "daemon1_aof_fsync_seconds_count "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			n, _ := strconv.ParseFloat(v, 64)
 			return n
 		}
