@@ -48,15 +48,19 @@ func (w *jsonWalker) element(path string, i int) string {
 	return index(path, i)
 }
 
-func (w *jsonWalker) skipSpace() {
-	for w.i < len(w.raw) {
-		switch w.raw[w.i] {
+func (w *jsonWalker) skipSpace() { w.i = skipSpace(w.raw, w.i) }
+
+// skipSpace returns where the JSON white space from raw[i] ends.
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) {
+		switch raw[i] {
 		case ' ', '\t', '\r', '\n':
-			w.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 func (w *jsonWalker) value(path string) error {

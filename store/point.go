@@ -65,16 +65,7 @@ type scanner struct {
 	i   int
 }
 
-func (s *scanner) space() {
-	for s.i < len(s.raw) {
-		switch s.raw[s.i] {
-		case ' ', '\t', '\r', '\n':
-			s.i++
-		default:
-			return
-		}
-	}
-}
+func (s *scanner) space() { s.i = skipSpace(s.raw, s.i) }
 
 // byte reads c.
 func (s *scanner) byte(c byte) bool {

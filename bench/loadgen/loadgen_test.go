@@ -15,6 +15,22 @@ var get = ScenarioFunc(func(dst []byte, _ *rand.Rand) []byte {
 	return append(dst, "GET /x HTTP/1.1\r\nHost: t\r\n\r\n"...)
 })
 
+// eachRequest calls fn as each request read from c ends (the empty line
+// after its headers; the test requests have no body) until c fails or fn
+// says stop.
+func eachRequest(c net.Conn, fn func() bool) {
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(line) == "" && !fn() {
+			return
+		}
+	}
+}
+
 // fakeServer answers each request on loopback after delay(n), n counting
 // requests from 0 across connections.
 func fakeServer(t *testing.T, delay func(n int64) time.Duration) string {
@@ -33,20 +49,11 @@ func fakeServer(t *testing.T, delay func(n int64) time.Duration) string {
 			}
 			go func() {
 				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.TrimSpace(line) != "" {
-						continue // request line and headers
-					}
+				eachRequest(c, func() bool {
 					time.Sleep(delay(n.Add(1) - 1))
-					if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")); err != nil {
-						return
-					}
-				}
+					_, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+					return err == nil
+				})
 			}()
 		}
 	}()
@@ -205,16 +212,10 @@ func laggingServer(t *testing.T, lag time.Duration) string {
 			arrived := make(chan time.Time, 1<<16)
 			go func() {
 				defer close(arrived)
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.TrimSpace(line) == "" {
-						arrived <- time.Now()
-					}
-				}
+				eachRequest(c, func() bool {
+					arrived <- time.Now()
+					return true
+				})
 			}()
 			go func() {
 				defer c.Close()
@@ -272,17 +273,10 @@ func TestRedialFailureEndsTheConnection(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.TrimSpace(line) == "" {
-				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
-				return
-			}
-		}
+		eachRequest(c, func() bool {
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
+			return false
+		})
 	}()
 	res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 1, Duration: time.Second, Scenario: get})
 	if err != nil {
