@@ -30,7 +30,7 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 			return
 		}
 		if err := store.CheckJSON(raw, ""); err != nil {
-			inputProblem(ctx, err) // decoding replaced what it refuses
+			fail(ctx, err, Subject{}) // decoding replaced what it refuses
 			return
 		}
 	}
@@ -41,9 +41,7 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 	}
 	c, created, err := s.Create(string(name), body.Title, body.Description)
 	if err != nil {
-		if !storeFailure(ctx, err) {
-			server.Fail(ctx, err)
-		}
+		fail(ctx, err, Subject{Collection: string(name)})
 		return
 	}
 	status := fasthttp.StatusOK
@@ -63,9 +61,7 @@ func (a *Features) dropCollection(ctx *fasthttp.RequestCtx) {
 	found, err := s.Drop(string(name))
 	switch {
 	case err != nil:
-		if !storeFailure(ctx, err) {
-			server.Fail(ctx, err)
-		}
+		fail(ctx, err, Subject{Collection: string(name)})
 	case !found:
 		noCollection(ctx, name)
 	default:

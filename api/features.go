@@ -77,9 +77,7 @@ func (a *Features) SetStore(s *store.Store) { a.store.Store(s) }
 func (a *Features) st(ctx *fasthttp.RequestCtx) *store.Store {
 	s := a.store.Load()
 	if s == nil {
-		ctx.Response.Header.Set("Retry-After", "1")
-		server.WriteProblem(ctx, fasthttp.StatusServiceUnavailable, ProblemUnavailable,
-			"daemon1 is starting: it is replaying its append-only file; GET /readyz says when it is done")
+		fail(ctx, errStarting, Subject{})
 	}
 	return s
 }

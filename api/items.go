@@ -205,13 +205,8 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	} else {
 		single, many, err = store.ParseItems(ctx.Request.Body(), a.maxBulk, a.maxVert)
 	}
-	var tooMany *store.TooManyError
-	switch {
-	case errors.As(err, &tooMany):
-		server.WriteProblem(ctx, fasthttp.StatusRequestEntityTooLarge, ProblemTooLarge, tooMany.Error())
-		return
-	case err != nil:
-		inputProblem(ctx, err)
+	if err != nil {
+		fail(ctx, err, Subject{Collection: c.Name()})
 		return
 	}
 	once, ok := onceOf(ctx, c, len(many))
@@ -232,11 +227,8 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	}
 	bad, replay, err := c.InsertAllOnce(many, once)
 	switch {
-	case errors.Is(err, store.ErrDuplicateID):
-		badBody(ctx, "features[%d]: id %q appears earlier in the same request; nothing was inserted", bad, many[bad].ID)
-	case errors.Is(err, store.ErrExists):
-		server.WriteProblem(ctx, fasthttp.StatusConflict, ProblemConflict,
-			"features["+itoa(bad)+"]: collection "+quote(c.Name())+" already has a feature "+quote(many[bad].ID)+"; nothing was inserted")
+	case errors.Is(err, store.ErrDuplicateID) || errors.Is(err, store.ErrExists):
+		fail(ctx, err, Subject{Collection: c.Name(), ID: []byte(many[bad].ID), Bulk: true, Item: bad})
 	case err != nil:
 		writeError(ctx, c, nil, err)
 	case replay != nil:
@@ -266,7 +258,7 @@ func (a *Features) putItem(ctx *fasthttp.RequestCtx) {
 	id := server.Param(ctx, "id")
 	in, err := store.ParseFeature(ctx.Request.Body(), "", a.maxVert)
 	if err != nil {
-		inputProblem(ctx, err)
+		fail(ctx, err, Subject{})
 		return
 	}
 	if in.ID != "" && in.ID != string(id) {
@@ -321,7 +313,7 @@ func (a *Features) patchItem(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	if err := store.CheckJSON(ctx.Request.Body(), ""); err != nil {
-		inputProblem(ctx, err) // decoding would have replaced what it refuses
+		fail(ctx, err, Subject{}) // decoding would have replaced what it refuses
 		return
 	}
 	if _, ok := patch.(map[string]any); !ok {

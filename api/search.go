@@ -48,7 +48,7 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 	l := a.pages.get()
 	defer a.pages.put(l)
 	if err := body.query(&l.q, a.maxVert); err != nil {
-		inputProblem(ctx, err)
+		fail(ctx, err, Subject{})
 		return
 	}
 	l.q.StopAt = stopAt(ctx)
