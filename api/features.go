@@ -73,11 +73,33 @@ func NewFeatures(o Options) *Features {
 // SetStore makes s the store served, once it is ready.
 func (a *Features) SetStore(s *store.Store) { a.store.Store(s) }
 
-// st returns the store, or answers 503 while there is none yet.
+// opened returns the store served, or errStarting while there is none yet
+// (its file is being replayed).
+func (a *Features) opened() (*store.Store, error) {
+	if s := a.store.Load(); s != nil {
+		return s, nil
+	}
+	return nil, errStarting
+}
+
+// collectionOf returns the collection name, or why there is none
+// (store.ErrNoCollection, errStarting). It does not allocate.
+func (a *Features) collectionOf(name []byte) (*store.Collection, error) {
+	s, err := a.opened()
+	if err != nil {
+		return nil, err
+	}
+	if c := s.CollectionBytes(name); c != nil {
+		return c, nil
+	}
+	return nil, store.ErrNoCollection
+}
+
+// st is opened for an HTTP handler: nil once it has answered why.
 func (a *Features) st(ctx *fasthttp.RequestCtx) *store.Store {
-	s := a.store.Load()
-	if s == nil {
-		fail(ctx, errStarting, Subject{})
+	s, err := a.opened()
+	if err != nil {
+		fail(ctx, err, Subject{})
 	}
 	return s
 }
@@ -170,16 +192,13 @@ func (a *Features) either(big func(*fasthttp.RequestCtx) bool) func(*fasthttp.Re
 	return func(ctx *fasthttp.RequestCtx) bool { return big(ctx) || a.behind(ctx) }
 }
 
-// lookup returns the collection of the path's {c}, or answers 404.
+// lookup is collectionOf for the path's {c}, for an HTTP handler: nil once
+// it has answered why (404, or 503 while starting).
 func (a *Features) lookup(ctx *fasthttp.RequestCtx) *store.Collection {
-	s := a.st(ctx)
-	if s == nil {
-		return nil
-	}
 	name := server.Param(ctx, "c")
-	c := s.CollectionBytes(name)
-	if c == nil {
-		noCollection(ctx, name)
+	c, err := a.collectionOf(name)
+	if err != nil {
+		fail(ctx, err, Subject{Collection: string(name)})
 	}
 	return c
 }
