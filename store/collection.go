@@ -284,10 +284,7 @@ func (c *Collection) InsertAllOnce(ins []*Input, o *Once) (bad int, replay *Reme
 // this.
 func (c *Collection) insert(fs []*Feature) {
 	c.mu.Lock()
-	before := c.visible // readers see nothing newer until the end
-	c.mu.Unlock()
 	if c.s.indexLater { // replaying: nobody reads yet, and the index comes later
-		c.mu.Lock()
 		for _, f := range fs {
 			c.ids.Load(f.ID(), f) // Set, with a short cut for ids in order
 			c.visible = max(c.visible, f.version)
@@ -295,6 +292,8 @@ func (c *Collection) insert(fs []*Feature) {
 		c.mu.Unlock()
 		return
 	}
+	before := c.visible // readers see nothing newer until the end
+	c.mu.Unlock()
 	var wg sync.WaitGroup
 	for i := 0; i < len(fs); i += bulkChunk {
 		chunk := fs[i:min(i+bulkChunk, len(fs))]
@@ -351,17 +350,15 @@ func (c *Collection) put(f *Feature) (created bool) {
 func (c *Collection) set(f *Feature) (old *Feature) {
 	// One search of the id tree: Set hands back what it replaced.
 	old, _ = c.ids.Set(f.ID(), f)
-	if c.s.indexLater {
-		c.visible = f.version
-		return old
-	}
-	if old != nil && old.geom != nil {
-		min, max := box(old.geom.Rect())
-		c.tree.Delete(min, max, old)
-	}
-	if f.geom != nil {
-		min, max := box(f.geom.Rect())
-		c.tree.Insert(min, max, f)
+	if !c.s.indexLater { // replaying: the index comes later
+		if old != nil && old.geom != nil {
+			min, max := box(old.geom.Rect())
+			c.tree.Delete(min, max, old)
+		}
+		if f.geom != nil {
+			min, max := box(f.geom.Rect())
+			c.tree.Insert(min, max, f)
+		}
 	}
 	c.visible = f.version
 	return old
