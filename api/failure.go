@@ -21,6 +21,17 @@ type Failure struct {
 	RetryAfter string
 }
 
+// problem is a failure without Retry-After.
+func problem(status int, p *server.Problem, detail string) Failure {
+	return Failure{Status: status, Problem: p, Detail: detail}
+}
+
+// after is f, retried after seconds.
+func (f Failure) after(seconds string) Failure {
+	f.RetryAfter = seconds
+	return f
+}
+
 // Subject is what an operation was about, for the detail of its failure.
 type Subject struct {
 	Collection string
@@ -44,38 +55,39 @@ func Classify(err error, on Subject) (f Failure, ok bool) {
 	)
 	switch {
 	case errors.Is(err, errStarting):
-		return Failure{fasthttp.StatusServiceUnavailable, ProblemUnavailable,
-			"daemon1 is starting: it is replaying its append-only file; GET /readyz says when it is done", "1"}, true
+		return problem(fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"daemon1 is starting: it is replaying its append-only file; GET /readyz says when it is done").after("1"), true
 	case errors.Is(err, store.ErrNoCollection):
-		return Failure{fasthttp.StatusNotFound, ProblemNoCollection,
-			fmt.Sprintf("there is no collection %q; GET /collections lists them, PUT /collections/{name} makes one", on.Collection), ""}, true
+		return problem(fasthttp.StatusNotFound, ProblemNoCollection,
+			fmt.Sprintf("there is no collection %q; GET /collections lists them, PUT /collections/{name} makes one", on.Collection)), true
 	case errors.Is(err, store.ErrNoFeature):
-		return Failure{fasthttp.StatusNotFound, ProblemNoFeature, fmt.Sprintf("collection %q has no feature %q", on.Collection, on.ID), ""}, true
+		return problem(fasthttp.StatusNotFound, ProblemNoFeature,
+			fmt.Sprintf("collection %q has no feature %q", on.Collection, on.ID)), true
 	case errors.Is(err, store.ErrPrecondition):
-		return Failure{fasthttp.StatusPreconditionFailed, ProblemPrecondition,
-			"the feature's current ETag does not match If-Match (or it does not exist): GET it, and send its ETag", ""}, true
+		return problem(fasthttp.StatusPreconditionFailed, ProblemPrecondition,
+			"the feature's current ETag does not match If-Match (or it does not exist): GET it, and send its ETag"), true
 	case errors.Is(err, store.ErrKeyReused):
-		return Failure{fasthttp.StatusUnprocessableEntity, ProblemKeyReused,
-			"this Idempotency-Key was sent before with another request (another collection, Content-Type or body): nothing was written; use a new key for a new request", ""}, true
+		return problem(fasthttp.StatusUnprocessableEntity, ProblemKeyReused,
+			"this Idempotency-Key was sent before with another request (another collection, Content-Type or body): nothing was written; use a new key for a new request"), true
 	case errors.Is(err, store.ErrExists) && on.Bulk:
-		return Failure{fasthttp.StatusConflict, ProblemConflict,
-			"features[" + itoa(on.Item) + "]: collection " + quote(on.Collection) + " already has a feature " + quote(string(on.ID)) + "; nothing was inserted", ""}, true
+		return problem(fasthttp.StatusConflict, ProblemConflict,
+			"features["+itoa(on.Item)+"]: collection "+quote(on.Collection)+" already has a feature "+quote(string(on.ID))+"; nothing was inserted"), true
 	case errors.Is(err, store.ErrExists):
-		return Failure{fasthttp.StatusConflict, ProblemConflict,
-			fmt.Sprintf("collection %q already has a feature %q: PUT /collections/%s/items/{id} replaces one", on.Collection, on.ID, on.Collection), ""}, true
+		return problem(fasthttp.StatusConflict, ProblemConflict,
+			fmt.Sprintf("collection %q already has a feature %q: PUT /collections/%s/items/{id} replaces one", on.Collection, on.ID, on.Collection)), true
 	case errors.Is(err, store.ErrDuplicateID):
-		return Failure{fasthttp.StatusBadRequest, ProblemInvalidBody,
-			fmt.Sprintf("features[%d]: id %q appears earlier in the same request; nothing was inserted", on.Item, on.ID), ""}, true
+		return problem(fasthttp.StatusBadRequest, ProblemInvalidBody,
+			fmt.Sprintf("features[%d]: id %q appears earlier in the same request; nothing was inserted", on.Item, on.ID)), true
 	case errors.As(err, &tooMany):
-		return Failure{fasthttp.StatusRequestEntityTooLarge, ProblemTooLarge, tooMany.Error(), ""}, true
+		return problem(fasthttp.StatusRequestEntityTooLarge, ProblemTooLarge, tooMany.Error()), true
 	case errors.As(err, &ge):
-		return Failure{fasthttp.StatusUnprocessableEntity, ProblemInvalidGeometry, "invalid geometry at " + ge.Error(), ""}, true
+		return problem(fasthttp.StatusUnprocessableEntity, ProblemInvalidGeometry, "invalid geometry at "+ge.Error()), true
 	case errors.As(err, &ie):
 		where := ie.Path
 		if where == "" {
 			where = "the body"
 		}
-		return Failure{fasthttp.StatusBadRequest, ProblemInvalidBody, where + ": " + ie.Reason, ""}, true
+		return problem(fasthttp.StatusBadRequest, ProblemInvalidBody, where+": "+ie.Reason), true
 	}
 	return classifyStore(err)
 }
@@ -86,23 +98,23 @@ func Classify(err error, on Subject) (f Failure, ok bool) {
 func classifyStore(err error) (Failure, bool) {
 	switch {
 	case errors.Is(err, store.ErrNoSpace):
-		return Failure{fasthttp.StatusInsufficientStorage, ProblemNoSpace,
-			"the disk holding the append-only file is full: the write was not made; free space and retry", ""}, true
+		return problem(fasthttp.StatusInsufficientStorage, ProblemNoSpace,
+			"the disk holding the append-only file is full: the write was not made; free space and retry"), true
 	case errors.Is(err, store.ErrReadOnly):
-		return Failure{fasthttp.StatusServiceUnavailable, ProblemReadOnly,
-			"the store is read-only until daemon1 is restarted (" + err.Error() + "); reads still work", "60"}, true
+		return problem(fasthttp.StatusServiceUnavailable, ProblemReadOnly,
+			"the store is read-only until daemon1 is restarted ("+err.Error()+"); reads still work").after("60"), true
 	case errors.Is(err, store.ErrBusy):
-		return Failure{fasthttp.StatusServiceUnavailable, ProblemUnavailable,
-			"too many writes are waiting to be made durable: this one was not made; retry", "1"}, true
+		return problem(fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"too many writes are waiting to be made durable: this one was not made; retry").after("1"), true
 	case errors.Is(err, store.ErrClosed):
-		return Failure{fasthttp.StatusServiceUnavailable, ProblemUnavailable, "daemon1 is shutting down; retry elsewhere or later", "1"}, true
+		return problem(fasthttp.StatusServiceUnavailable, ProblemUnavailable, "daemon1 is shutting down; retry elsewhere or later").after("1"), true
 	case errors.Is(err, store.ErrOutcomeUnknown):
-		return Failure{fasthttp.StatusGatewayTimeout, ProblemOutcomeUnknown,
-			"the fleet's write log did not confirm the write in time: it may or may not have been made (" + err.Error() +
-				"). GET what you wrote to see; a POST sent again with the same Idempotency-Key is made at most once", ""}, true
+		return problem(fasthttp.StatusGatewayTimeout, ProblemOutcomeUnknown,
+			"the fleet's write log did not confirm the write in time: it may or may not have been made ("+err.Error()+
+				"). GET what you wrote to see; a POST sent again with the same Idempotency-Key is made at most once"), true
 	case errors.Is(err, store.ErrWriteFailed):
-		return Failure{fasthttp.StatusServiceUnavailable, ProblemUnavailable,
-			"the write could not be made durable in time (" + err.Error() + "); it was not made: retry", "1"}, true
+		return problem(fasthttp.StatusServiceUnavailable, ProblemUnavailable,
+			"the write could not be made durable in time ("+err.Error()+"); it was not made: retry").after("1"), true
 	}
 	return Failure{}, false
 }
