@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/geometryos/daemon1/bench/loadgen"
 	"github.com/geometryos/daemon1/internal/benchkit"
 )
 
@@ -123,42 +120,16 @@ func headlineCell(p plan, bin, engine string, pl placement, cell headCell, maxRP
 }
 
 // measureFrom is measure, 50 connections, with the generator pinned to
-// the CPUs gen (a child process: this one, run as a plain generator), or
-// in this process when gen is "".
+// the CPUs gen (a child process: this program, run as a plain generator),
+// or in this process when gen is "".
 func (s *server) measureFrom(p plan, scenario string, depth int, rate float64, gen string) (Row, error) {
 	if gen == "" {
 		return s.measure(p, scenario, 50, 0, depth, rate)
 	}
-	warm := loadgen.Config{Addr: s.addr, Conns: 50, Depth: depth, Duration: p.warmup, Seed: 7}
-	if err := s.warmUp(warm, scenario); err != nil {
+	if _, err := s.warmUp(p, scenario, 50, depth); err != nil {
 		return Row{}, err
 	}
-	pid := s.cmd.Process.Pid
-	cpu0, _ := benchkit.CPUTime(pid)
-	row, err := pinnedRun(gen, s.addr, scenario, s.points, depth, rate, p)
-	if err != nil {
-		return Row{}, err
-	}
-	cpu1, _ := benchkit.CPUTime(pid)
-	row.Engine = s.engine
-	if row.Requests > 0 {
-		row.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(row.Requests)
-	}
-	log.Print(row.String())
-	return row, nil
-}
-
-// warmUp runs cfg (in this process) before a measured cell.
-func (s *server) warmUp(cfg loadgen.Config, scenario string) error {
-	sc, err := loadgen.NewScenario(scenario, s.points, loadgen.DefaultArea)
-	if err != nil {
-		return err
-	}
-	cfg.Scenario = sc
-	if _, err := loadgen.Run(context.Background(), cfg); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
-	}
-	return nil
+	return s.timed(scenario, func() (Row, error) { return pinnedRun(gen, s.addr, scenario, s.points, depth, rate, p) })
 }
 
 // pinnedRun runs this program as a plain generator on the CPUs cpus and

@@ -141,37 +141,60 @@ func (s *server) stop() {
 	os.RemoveAll(s.dir)
 }
 
-// measure warms up, then runs one cell, reading the server's CPU and RSS
-// around it.
+// measure warms up, then runs one cell in this process, reading the
+// server's CPU and RSS around it.
 func (s *server) measure(p plan, scenario string, conns, idle, depth int, rate float64) (Row, error) {
-	sc, err := loadgen.NewScenario(scenario, s.points, loadgen.DefaultArea)
+	sc, err := s.warmUp(p, scenario, conns, depth)
 	if err != nil {
 		return Row{}, err
 	}
-	cfg := loadgen.Config{Addr: s.addr, Conns: conns, Depth: depth, Duration: p.warmup, Scenario: sc, Seed: 7}
-	if _, err := loadgen.Run(context.Background(), cfg); err != nil {
-		return Row{}, fmt.Errorf("warm-up: %w", err)
-	}
-	cfg.Duration, cfg.Idle, cfg.Rate, cfg.Seed = p.duration, idle, rate, 11
+	cfg := loadgen.Config{Addr: s.addr, Conns: conns, Idle: idle, Depth: depth, Duration: p.duration, Rate: rate,
+		Scenario: sc, Seed: 11}
 	if isTerminal(os.Stderr) {
 		cfg.Progress = os.Stderr
 	}
+	return s.timed(scenario, func() (Row, error) {
+		res, err := loadgen.Run(context.Background(), cfg)
+		if err != nil {
+			return Row{}, err
+		}
+		return rowOf(scenario, s.engine, cfg, s.points, res), nil
+	})
+}
+
+// warmUp loads the server for the plan's warm-up (in this process) before
+// a measured cell, and returns the cell's scenario.
+func (s *server) warmUp(p plan, scenario string, conns, depth int) (loadgen.Scenario, error) {
+	sc, err := loadgen.NewScenario(scenario, s.points, loadgen.DefaultArea)
+	if err != nil {
+		return nil, err
+	}
+	cfg := loadgen.Config{Addr: s.addr, Conns: conns, Depth: depth, Duration: p.warmup, Scenario: sc, Seed: 7}
+	if _, err := loadgen.Run(context.Background(), cfg); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	return sc, nil
+}
+
+// timed runs one measured cell, reading the server's CPU, RSS and fsyncs
+// around it.
+func (s *server) timed(scenario string, run func() (Row, error)) (Row, error) {
 	pid := s.cmd.Process.Pid
 	cpu0, _ := benchkit.CPUTime(pid)
 	rss0, _ := benchkit.RSS(pid)
 	syncs0 := s.fsyncs()
-	res, err := loadgen.Run(context.Background(), cfg)
+	row, err := run()
 	if err != nil {
 		return Row{}, err
 	}
 	cpu1, _ := benchkit.CPUTime(pid)
 	rss1, _ := benchkit.RSS(pid)
-	row := rowOf(scenario, s.engine, cfg, s.points, res)
+	row.Engine = s.engine
 	if n := s.fsyncs() - syncs0; scenario == "put" && n > 0 {
-		row.WritesPerFsync = float64(res.Statuses[200]+res.Statuses[201]) / n
+		row.WritesPerFsync = float64(row.Requests-row.Non2xx) / n
 	}
-	if res.Requests > 0 {
-		row.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(res.Requests)
+	if row.Requests > 0 {
+		row.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(row.Requests)
 	}
 	row.RSSBefore, row.RSSAfter = float64(rss0)/(1<<20), float64(rss1)/(1<<20)
 	log.Print(row.String())
