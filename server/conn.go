@@ -18,7 +18,8 @@ type conn struct {
 	gc gnet.Conn
 	nc netConn // what fasthttp sees as the connection
 
-	fr    framer
+	proto protocol    // chosen by the first byte received; nil before
+	fr    framer      // HTTP/1.1's
 	out   []byte      // responses produced during this OnTraffic, in order
 	queue []*exchange // responses not yet written, oldest at qhead
 	qhead int

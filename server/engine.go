@@ -300,12 +300,13 @@ func (c *conn) resetOut() {
 
 // parse frames and serves every complete request in the inbound buffer,
 // unless backpressure says to wait; it reports whether it paused for it.
+// The first byte a connection sends picks its protocol.
 func (c *conn) parse(now int64) (paused bool) {
 	gc := c.gc
 	avail := gc.InboundBuffered()
 	if avail == 0 || avail < c.need {
 		if c.need > 0 {
-			c.awaitBody(now) // the 100 Continue may have waited for the queue
+			c.proto.waiting(c, now) // HTTP's 100 Continue may have waited for the queue
 		}
 		return false
 	}
@@ -313,8 +314,9 @@ func (c *conn) parse(now int64) (paused bool) {
 	if err != nil {
 		return false
 	}
-	rd := c.e.readers.Get()
-	defer c.e.readers.Put(rd)
+	if c.proto == nil {
+		c.proto = sniff(buf[0])
+	}
 	off, served := 0, 0
 	for off < len(buf) && !c.closing {
 		if c.overloaded() {
@@ -325,21 +327,19 @@ func (c *conn) parse(now int64) (paused bool) {
 		if c.reqStart == 0 {
 			c.reqStart = now
 		}
-		n, status := c.fr.next(buf[off:])
+		raw, n, status := c.proto.next(c, buf[off:], now)
 		if status != 0 {
-			c.reject(status, buf[off+c.fr.start:])
+			c.reject(status, raw)
 			off = len(buf)
 			break
 		}
 		if n == 0 {
-			c.awaitBody(now)
 			break
 		}
-		c.serve(buf[off+c.fr.start:off+n], rd, now)
+		c.proto.serve(c, raw, now)
 		off += n
 		served++
-		c.fr.reset()
-		c.reqStart, c.bodyStart, c.need, c.continueSent = 0, 0, 0, false
+		c.reqStart = 0
 	}
 	if off > 0 {
 		gc.Discard(off)
@@ -348,25 +348,6 @@ func (c *conn) parse(now int64) (paused bool) {
 		c.e.obs.pipelineDepth.Update(float64(served))
 	}
 	return paused
-}
-
-// awaitBody notes a request whose header block is complete and whose body is
-// not: the body deadline starts, a known length lets the loop skip re-scans,
-// and a client that expects 100-continue is told to go on.
-func (c *conn) awaitBody(now int64) {
-	if !c.fr.bodyPending() {
-		return
-	}
-	if c.bodyStart == 0 {
-		c.bodyStart = now
-	}
-	if c.fr.hasLength {
-		c.need = c.fr.headerLen + int(c.fr.contentLength)
-	}
-	if c.fr.expectContinue && !c.continueSent && c.pending() == 0 {
-		c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
-		c.continueSent = true
-	}
 }
 
 // overloaded reports whether parsing this connection must wait: too many of

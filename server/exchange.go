@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
@@ -104,51 +102,10 @@ func (e *Engine) reset(x *exchange) {
 	x.state.Store(xQueued)
 }
 
-// reqReader feeds fasthttp's parser the bytes of one framed request.
-type reqReader struct {
-	r  bytes.Reader
-	br *bufio.Reader
-}
-
-// serve parses one complete request (raw, as the framer delimited it), routes
-// it and either answers it inline or hands it to a worker.
-func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
+// dispatch runs x's route rt: inline on the loop, or on a worker, its
+// answer keeping its place in the connection's order either way.
+func (c *conn) dispatch(x *exchange, rt *Route) {
 	e := c.e
-	x := c.acquire(now)
-	rd.r.Reset(raw)
-	rd.br.Reset(&rd.r)
-	err := x.ctx.Request.Header.Read(rd.br)
-	if err == nil {
-		err = x.ctx.Request.ContinueReadBody(rd.br, int(e.lim.MaxBodyBytes), false)
-	}
-	leftover := rd.br.Buffered() + rd.r.Len()
-	if err != nil || leftover != 0 {
-		// The framer accepted what fasthttp did not: answer 400, never guess.
-		c.finishWithStatus(x, fasthttp.StatusBadRequest, raw)
-		return
-	}
-	x.counted = true
-	e.inFlight.Add(1)
-	if h := &x.ctx.Request.Header; c.fr.http1x {
-		// fasthttp parsed it as an HTTP/1.0 request: make it the 1.1 one it is.
-		h.SetProtocol("HTTP/1.1")
-		if c.fr.connClose {
-			h.SetConnectionClose()
-		} else {
-			h.ResetConnectionClose()
-		}
-	}
-	x.close = x.ctx.Request.Header.ConnectionClose() || e.draining.Load()
-	if x.close {
-		c.closing = true
-	}
-	x.meta.http10 = !x.ctx.Request.Header.IsHTTP11()
-	x.meta.head = x.ctx.IsHead()
-	rt := e.router.resolve(&x.ctx, &x.meta)
-	if rt == nil {
-		c.finish(x)
-		return
-	}
 	if rt.Budget > 0 {
 		x.meta.setBudget(rt.Budget)
 	}
@@ -160,7 +117,7 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 				e.obs.poolFull.Inc()
 			}
 			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-			x.out = e.appendResponse(x.out[:0], x)
+			x.encode()
 			x.state.Store(xDone)
 		}
 		return
@@ -181,7 +138,7 @@ func (c *conn) serve(raw []byte, rd *reqReader, now int64) {
 
 // finish serializes an inline response and emits it in order.
 func (c *conn) finish(x *exchange) {
-	x.out = c.e.appendResponse(x.out[:0], x)
+	x.encode()
 	c.emit(x)
 }
 
@@ -190,7 +147,7 @@ func (c *conn) finish(x *exchange) {
 // out, after which the byte stream cannot be trusted.
 // raw is what was received of the request, whose line the error log keeps.
 func (c *conn) finishWithStatus(x *exchange, status int, raw []byte) {
-	x.meta.keepLine(raw)
+	c.proto.keepRejected(&x.meta, raw)
 	x.ctx.Request.Reset() // which drops the user values: set the meta again
 	x.ctx.Response.Reset()
 	x.ctx.SetUserValue(metaKey, &x.meta)
@@ -248,7 +205,7 @@ func (e *Engine) serialize(x *exchange) {
 		x.ctx.Response.Reset()
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	}
-	x.out = e.appendResponse(x.out[:0], x)
+	x.encode()
 }
 
 // finish hands a serialized answer to its connection's loop, or releases
@@ -290,33 +247,4 @@ func callHandler(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx) {
 		}
 	}()
 	h(ctx)
-}
-
-// appendResponse appends x's response to dst: status line, headers, body.
-func (e *Engine) appendResponse(dst []byte, x *exchange) []byte {
-	resp := &x.ctx.Response
-	status := resp.StatusCode()
-	noBody := status < 200 || status == 204 || status == 304
-	if x.meta.head {
-		resp.SkipBody = true
-	}
-	body := resp.Body()
-	if !noBody {
-		resp.Header.SetContentLength(len(body))
-	}
-	resp.Header.SetServer(e.opts.Name)
-	// The handler may ask to close, or the engine may be stopping since the
-	// request was parsed. (x.close itself is the loop's: a stand-in reads it.)
-	x.closeAfter = x.close || resp.ConnectionClose() || e.draining.Load()
-	switch {
-	case x.closeAfter:
-		resp.SetConnectionClose()
-	case x.meta.http10:
-		resp.Header.Set("Connection", "keep-alive")
-	}
-	dst = append(dst, resp.Header.Header()...)
-	if !noBody && !resp.SkipBody {
-		dst = append(dst, body...)
-	}
-	return dst
 }

@@ -124,6 +124,7 @@ func queuedLate(e *Engine, rt *Route) (*fakeConn, *conn, *exchange) {
 	fc := &fakeConn{}
 	e.OnOpen(fc)
 	c := fc.ctx.(*conn)
+	c.proto = http1{} // as if its first byte had been read
 	x := c.acquire(e.mono() - int64(time.Second))
 	x.meta.route = rt
 	x.counted = true
@@ -162,7 +163,7 @@ func TestStartedWriteIsWaitedFor(t *testing.T) {
 		t.Fatalf("action %v, pending %d, out %q, deadline %d: want the write waited for", act, c.pending(), fc.out, c.deadline.Load())
 	}
 	x.ctx.SetStatusCode(201)
-	x.out = e.appendResponse(x.out[:0], x)
+	x.encode()
 	x.state.Store(xDone)
 	e.OnTraffic(fc)
 	if !bytes.Contains(fc.out, []byte("HTTP/1.1 201 Created")) {

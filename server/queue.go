@@ -111,6 +111,6 @@ func (c *conn) standIn(late *exchange) *exchange {
 	x.meta.overrun, x.meta.expired = !queued, queued
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-	x.out = c.e.appendResponse(x.out[:0], x)
+	x.encode()
 	return x
 }
