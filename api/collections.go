@@ -34,14 +34,14 @@ func (a *Features) createCollection(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	name := server.Param(ctx, "c")
-	if err := store.CheckName(string(name)); err != nil {
+	name := string(server.Param(ctx, "c"))
+	if err := store.CheckName(name); err != nil {
 		badParam(ctx, "%v", err)
 		return
 	}
-	c, created, err := s.Create(string(name), body.Title, body.Description)
+	c, created, err := a.createColl(name, body.Title, body.Description)
 	if err != nil {
-		fail(ctx, err, Subject{Collection: string(name)})
+		fail(ctx, err, Subject{Collection: name})
 		return
 	}
 	status := fasthttp.StatusOK
@@ -57,14 +57,37 @@ func (a *Features) dropCollection(ctx *fasthttp.RequestCtx) {
 	if s == nil {
 		return
 	}
-	name := server.Param(ctx, "c")
-	found, err := s.Drop(string(name))
-	switch {
-	case err != nil:
-		fail(ctx, err, Subject{Collection: string(name)})
-	case !found:
-		noCollection(ctx, name)
-	default:
-		ctx.SetStatusCode(fasthttp.StatusNoContent)
+	name := string(server.Param(ctx, "c"))
+	if err := a.dropColl(name); err != nil {
+		fail(ctx, err, Subject{Collection: name})
+		return
 	}
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+}
+
+// createColl makes the collection name, or sets the title and
+// description of the one there is, and reports whether it made it.
+func (a *Features) createColl(name, title, desc string) (c *store.Collection, created bool, err error) {
+	s, err := a.opened()
+	if err != nil {
+		return nil, false, err
+	}
+	if err := store.CheckName(name); err != nil {
+		return nil, false, &store.InputError{Path: "collection", Reason: err.Error()}
+	}
+	return s.Create(name, title, desc)
+}
+
+// dropColl drops the collection name with its features:
+// store.ErrNoCollection if there is none.
+func (a *Features) dropColl(name string) error {
+	s, err := a.opened()
+	if err != nil {
+		return err
+	}
+	found, err := s.Drop(name)
+	if err == nil && !found {
+		err = store.ErrNoCollection
+	}
+	return err
 }

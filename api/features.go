@@ -128,6 +128,7 @@ func (a *Features) Register(r *server.Router) {
 	a.handleWrite(r, "PATCH", "/collections/{c}/items/{id}", a.patchItem)
 	a.handleWrite(r, "DELETE", "/collections/{c}/items/{id}", a.deleteItem)
 	r.Handle("POST", "/collections/{c}/search", server.Inline, a.read(a.search)).Offload = a.either(largeSearch)
+	a.registerFrames(r)
 	if obs := r.Observer(); obs != nil {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)

@@ -18,8 +18,9 @@ type conn struct {
 	gc gnet.Conn
 	nc netConn // what fasthttp sees as the connection
 
-	proto protocol    // chosen by the first byte received; nil before
-	fr    framer      // HTTP/1.1's
+	proto protocol // chosen by the first byte received; nil before
+	fr    framer   // HTTP/1.1's
+	bin   binaryState
 	out   []byte      // responses produced during this OnTraffic, in order
 	queue []*exchange // responses not yet written, oldest at qhead
 	qhead int

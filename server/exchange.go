@@ -147,12 +147,16 @@ func (c *conn) finish(x *exchange) {
 // out, after which the byte stream cannot be trusted.
 // raw is what was received of the request, whose line the error log keeps.
 func (c *conn) finishWithStatus(x *exchange, status int, raw []byte) {
-	c.proto.keepRejected(&x.meta, raw)
+	c.proto.keepRejected(c, &x.meta, raw)
 	x.ctx.Request.Reset() // which drops the user values: set the meta again
 	x.ctx.Response.Reset()
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	x.meta.rejected = true
-	writeEngineProblem(&x.ctx, status)
+	if why := x.meta.why; why != "" {
+		WriteProblem(&x.ctx, status, engineProblems[status].p, why)
+	} else {
+		writeEngineProblem(&x.ctx, status)
+	}
 	x.close = true
 	c.closing = true
 	c.finish(x)

@@ -26,6 +26,7 @@ type FastHTTP struct {
 	caps     *connCaps
 	done     chan struct{} // closed when Serve has returned
 	inFlight atomic.Int64
+	bins     binaryConns
 }
 
 // NewFastHTTP makes a fasthttp.Server for r with the limits of o that
@@ -73,7 +74,7 @@ func (f *FastHTTP) Start() error {
 	}
 	f.ln = ln
 	go func() {
-		if err := f.srv.Serve(cappedListener{ln, f.caps}); err != nil {
+		if err := f.srv.Serve(newSwitchListener(cappedListener{ln, f.caps}, f)); err != nil {
 			f.opts.Logf("daemon1: fasthttp.Server stopped: %v", err)
 		}
 		close(f.done)
@@ -91,6 +92,7 @@ func (f *FastHTTP) Done() <-chan struct{} { return f.done }
 func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	f.bins.drain()
 	err := f.srv.ShutdownWithContext(ctx)
 	<-f.done
 	return 0, err

@@ -37,7 +37,7 @@ func (http1) serve(c *conn, raw []byte, now int64) {
 
 func (http1) encode(e *Engine, dst []byte, x *exchange) []byte { return e.appendResponse(dst, x) }
 
-func (http1) keepRejected(m *meta, raw []byte) { m.keepLine(raw) }
+func (http1) keepRejected(_ *conn, m *meta, raw []byte) { m.keepLine(raw) }
 
 // reqReader feeds fasthttp's parser the bytes of one framed request.
 type reqReader struct {

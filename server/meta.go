@@ -35,6 +35,11 @@ type meta struct {
 	err      error
 	stack    []byte
 	line     []byte // a rejected request's line as received (clipped), for the log
+	why      string // the detail of a refusal before routing, when the protocol has its own
+
+	// A frame of the binary protocol: its request id, and its connection's session.
+	frameID uint32
+	session *Session
 }
 
 func (m *meta) reset() {

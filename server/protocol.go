@@ -28,11 +28,14 @@ type protocol interface {
 	encode(e *Engine, dst []byte, x *exchange) []byte
 	// keepRejected keeps in m what the error log should say of a request
 	// refused before routing, of which raw was received.
-	keepRejected(m *meta, raw []byte)
+	keepRejected(c *conn, m *meta, raw []byte)
 }
 
 // sniff picks the protocol of a connection whose first byte is b.
 func sniff(b byte) protocol {
+	if b == BinaryMagic {
+		return binaryProtocol{}
+	}
 	return http1{}
 }
 

@@ -59,6 +59,7 @@ type Router struct {
 	obs      *Observer
 	allowAll string // every method some route serves: the answer to OPTIONS *
 	methods  map[string]*Route
+	frames   [256]*Route // the binary protocol's ops
 }
 
 // NewRouter makes a Router whose routes are counted and logged by obs
@@ -128,6 +129,23 @@ func (r *Router) Handle(method, pattern string, mode Mode, h fasthttp.RequestHan
 	}
 	r.methods[method] = rt
 	r.allowAll = allowHeader(r.methods)
+	return rt
+}
+
+// HandleFrame registers h for the binary protocol's op, named name (for
+// metrics, logs and problem instances: "binary:"+name), and returns the
+// Route. The frame's payload is h's request body; h answers as any handler
+// does, and its status becomes the frame's (codec.FrameStatus). It panics
+// on a duplicate registration.
+func (r *Router) HandleFrame(op byte, name string, mode Mode, h fasthttp.RequestHandler) *Route {
+	if r.frames[op] != nil {
+		panic(fmt.Sprintf("BUG: op 0x%02x registered twice", op))
+	}
+	rt := &Route{Method: "BINARY", Pattern: "binary:" + name, Mode: mode, Handler: h}
+	if r.obs != nil {
+		rt.metrics = r.obs.newRouteMetrics(rt.Method, rt.Pattern)
+	}
+	r.frames[op] = rt
 	return rt
 }
 
