@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/VictoriaMetrics/metrics"
+	"github.com/geometryos/daemon1/codec"
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
 	"github.com/valyala/fasthttp"
@@ -42,5 +43,36 @@ func TestGetPointFeatureAllocs(t *testing.T) {
 	const max = 0
 	if n := testing.AllocsPerRun(1000, get); n > max {
 		t.Fatalf("GET of a point feature: %.1f allocations per request, want at most %d", n, max)
+	}
+}
+
+// The binary protocol's get of a point feature allocates nothing: the
+// payload is read in place and the answer (version, 21-byte WKB,
+// properties) appended into the response's buffer.
+func TestFrameGetAllocs(t *testing.T) {
+	s := store.New()
+	c, _, _ := s.Create("c", "", "")
+	in, err := store.ParseFeature([]byte(`{"type":"Feature","id":"point-000123","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{"name":"A"}}`), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(in); err != nil {
+		t.Fatal(err)
+	}
+	a := NewFeatures(Options{Store: s})
+	payload := codec.AppendStr16(codec.AppendStr16(nil, "c"), "point-000123")
+	var ctx fasthttp.RequestCtx
+	get := func() {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetBody(payload)
+		a.frameGet(&ctx)
+	}
+	get()
+	if ctx.Response.StatusCode() != 200 || len(ctx.Response.Body()) != 8+4+21+4+len(`{"name":"A"}`) {
+		t.Fatalf("status %d: %q", ctx.Response.StatusCode(), ctx.Response.Body())
+	}
+	if n := testing.AllocsPerRun(1000, get); n != 0 {
+		t.Fatalf("a get frame: %.1f allocations, want 0", n)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geometryos/daemon1/codec"
 	"github.com/panjf2000/gnet/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // TestEngineZeroAllocs proves the engine's hot path allocates nothing once
@@ -50,4 +52,43 @@ func strings16(s string) string {
 		out += s
 	}
 	return out
+}
+
+// TestBinaryZeroAllocs: a frame of the binary protocol costs no
+// allocation once warm either: framing, the pooled exchange, the route,
+// the answer frame, the write and the metrics, single and pipelined.
+func TestBinaryZeroAllocs(t *testing.T) {
+	f := func(name string, frames int) {
+		t.Helper()
+		e, _, _ := observed(t, Options{Budget: time.Hour})
+		e.router.HandleFrame(codec.OpGet, "get", Inline, func(ctx *fasthttp.RequestCtx) {
+			body := ctx.Response.SwapBody(nil)[:0]
+			body = append(body, ctx.Request.Body()...)
+			ctx.Response.SwapBody(codec.AppendU64(body, 7))
+		})
+		fc := &fakeConn{}
+		e.OnOpen(fc)
+		fc.in = codec.Preamble[:]
+		e.OnTraffic(fc)
+		var req []byte
+		for i := range frames {
+			req = codec.AppendFrameHeader(req, codec.OpGet, uint32(i), 10)
+			req = append(req, "collection"...)
+		}
+		run := func() {
+			fc.in = req
+			fc.out = fc.out[:0]
+			if e.OnTraffic(fc) != gnet.None || len(fc.in) != 0 || len(fc.out) != frames*(codec.FrameHeaderLen+18) {
+				t.Fatalf("%s: the frames were not served: % x", name, fc.out)
+			}
+		}
+		for i := 0; i < 10; i++ {
+			run()
+		}
+		if n := testing.AllocsPerRun(1000, run); n != 0 {
+			t.Fatalf("%s: %v allocations per pass, want 0", name, n)
+		}
+	}
+	f("one frame", 1)
+	f("16 frames pipelined", 16)
 }
