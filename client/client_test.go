@@ -28,7 +28,7 @@ func problemOf(t *testing.T, err error) *Error {
 // Every op, against both engines: writes, reads, searches, errors.
 func TestEveryOp(t *testing.T) {
 	eachEngine(t, func(t *testing.T, engine string) {
-		addr, _ := serve(t, engine, api.Options{}, server.Options{})
+		addr, obs := serve(t, engine, api.Options{}, server.Options{})
 		c := dial(t, addr, Options{})
 		if got, err := c.Ping(bg, []byte("hi")); err != nil || string(got) != "hi" {
 			t.Fatalf("ping: %q, %v", got, err)
@@ -112,6 +112,20 @@ func TestEveryOp(t *testing.T) {
 		}
 		if err := c.DropCollection(bg, "pts"); !IsNotFound(err) {
 			t.Fatalf("drop again: %v", err)
+		}
+		// Each op is counted as a route is, by status.
+		var m bytes.Buffer
+		obs.Set().WritePrometheus(&m)
+		for _, series := range []string{
+			`daemon1_requests_total{route="binary:get",method="BINARY",status="200"} 1`,
+			`daemon1_requests_total{route="binary:get",method="BINARY",status="404"} 2`,
+			`daemon1_requests_total{route="binary:put",method="BINARY",status="201"} 1`,
+			`daemon1_requests_total{route="binary:put",method="BINARY",status="412"} 1`,
+			`daemon1_request_duration_seconds_count{route="binary:nearby",method="BINARY"} 1`,
+		} {
+			if !bytes.Contains(m.Bytes(), []byte(series+"\n")) {
+				t.Errorf("/metrics lacks %s", series)
+			}
 		}
 	})
 }
