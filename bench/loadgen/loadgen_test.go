@@ -3,12 +3,15 @@ package loadgen
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/geometryos/daemon1/codec"
 )
 
 var get = ScenarioFunc(func(dst []byte, _ *rand.Rand) []byte {
@@ -173,7 +176,11 @@ func TestScenariosAllocateNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		req := sc.Append(nil, rng)
-		if !strings.HasSuffix(string(req), "}") && !strings.HasSuffix(string(req), "\r\n\r\n") {
+		if isBinary(sc) {
+			if len(req) < codec.FrameHeaderLen || int(binary.BigEndian.Uint32(req))+4 != len(req) {
+				t.Fatalf("%s: a frame whose length field is not its length: % x", name, req)
+			}
+		} else if !strings.HasSuffix(string(req), "}") && !strings.HasSuffix(string(req), "\r\n\r\n") {
 			t.Fatalf("%s: %q", name, req)
 		}
 		if n := testing.AllocsPerRun(100, func() { buf = sc.Append(buf[:0], rng) }); n != 0 {

@@ -85,7 +85,7 @@ func (r *run) readDue(ctx context.Context, c net.Conn, dues <-chan time.Time, sh
 	br := bufio.NewReaderSize(c, 64<<10)
 	for due := range dues {
 		c.SetReadDeadline(time.Now().Add(r.cfg.Timeout))
-		status, closing, err := readResponse(br)
+		status, closing, err := r.readAnswer(br)
 		if err != nil {
 			r.fail(ctx)
 			c.Close()

@@ -102,6 +102,7 @@ type run struct {
 	shards   []*shard
 	statusMu sync.Mutex
 	statuses map[int]int64
+	binary   bool // the scenario speaks the binary protocol
 }
 
 // Run makes the load of cfg and returns what it measured.
@@ -121,7 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Duration <= 0 {
 		cfg.Duration = time.Hour // bounded by the count
 	}
-	r := &run{cfg: cfg, statuses: map[int]int64{}}
+	r := &run{cfg: cfg, statuses: map[int]int64{}, binary: isBinary(cfg.Scenario)}
 	for i := 0; i < min(cfg.Conns, 16); i++ {
 		r.shards = append(r.shards, &shard{hist: hdrhistogram.New(1, maxLatencyMicros, 3)})
 	}
@@ -136,7 +137,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	conns := make([]net.Conn, cfg.Conns)
 	for i := range conns {
-		if conns[i], err = net.Dial("tcp", cfg.Addr); err != nil {
+		if conns[i], err = r.dial(); err != nil {
 			for _, c := range conns[:i] {
 				c.Close()
 			}
@@ -230,7 +231,7 @@ func (r *run) conn(ctx context.Context, i int, c net.Conn) {
 		}
 		closing := false
 		for k := range sentAt {
-			status, cl, err := readResponse(br)
+			status, cl, err := r.readAnswer(br)
 			if err != nil {
 				r.fail(ctx)
 				closing = true
@@ -261,7 +262,7 @@ func (r *run) redial() net.Conn {
 	if time.Now().After(r.deadline) {
 		return nil
 	}
-	c, err := net.Dial("tcp", r.cfg.Addr)
+	c, err := r.dial()
 	if err != nil {
 		r.errors.Add(1)
 		return nil

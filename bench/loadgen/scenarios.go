@@ -105,18 +105,24 @@ func ScenarioNames() []string {
 	for n := range scenarios {
 		names = append(names, n)
 	}
+	for n := range binaryScenarios {
+		names = append(names, n)
+	}
 	sort.Strings(names)
 	return names
 }
 
 // NewScenario returns the named scenario over a collection of points.
 func NewScenario(name string, points int, a Area) (Scenario, error) {
+	if points < 1 {
+		points = 1
+	}
+	if mk, ok := binaryScenarios[name]; ok {
+		return binaryScenario{mk(points, a)}, nil
+	}
 	mk, ok := scenarios[name]
 	if !ok {
 		return nil, fmt.Errorf("no scenario %q: want one of %v", name, ScenarioNames())
-	}
-	if points < 1 {
-		points = 1
 	}
 	return mk(points, a), nil
 }

@@ -28,6 +28,7 @@ type report struct {
 	Fleet             []Row       `json:"fleet"`       // PUT and GET: single node, fleet node, through HAProxy
 	FleetFacts        fleetFacts  `json:"fleet_facts"`
 	Cold              []coldStart `json:"cold_starts"` // restarts on the largest data set
+	Binary            []Row       `json:"binary"`      // REST and binary side by side, both engines, by depth
 }
 
 func machine() string {
@@ -74,6 +75,7 @@ func (r *report) markdown(plots []string) string {
 		r.tableMarkdown(&b)
 	}
 	r.restMarkdown(&b)
+	r.binaryMarkdown(&b)
 	b.WriteString(r.coldMarkdown())
 	r.fleetMarkdown(&b)
 	b.WriteString("\n## Plots\n\n")

@@ -34,6 +34,7 @@ type plan struct {
 	putConns         []int // PUT (-fsync always) against connections, gnet
 	fleetPoints      int   // the fleet section's data set
 	fleetConns       []int // its PUT cells
+	binPoints        int   // the binary section's data set (binary.go); 0: none
 }
 
 var plans = map[string]plan{
@@ -48,7 +49,9 @@ var plans = map[string]plan{
 		headLoads: []float64{0.5, 0.8}, headRepeats: 3, coldStarts: 3,
 		conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
 		sizes: []int{10_000, 100_000, 1_000_000}, putConns: []int{1, 16, 64, 256},
-		fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
+		fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}, binPoints: 100_000},
+	// The binary protocol's section alone.
+	"binary": {duration: 3 * time.Second, warmup: time.Second, binPoints: 100_000},
 	// The fleet section alone.
 	"fleet": {duration: 5 * time.Second, warmup: time.Second, fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
 }
@@ -190,7 +193,7 @@ func (s *server) timed(scenario string, run func() (Row, error)) (Row, error) {
 	cpu1, _ := benchkit.CPUTime(pid)
 	rss1, _ := benchkit.RSS(pid)
 	row.Engine = s.engine
-	if n := s.fsyncs() - syncs0; scenario == "put" && n > 0 {
+	if n := s.fsyncs() - syncs0; (scenario == "put" || scenario == "bin-put") && n > 0 {
 		row.WritesPerFsync = float64(row.Requests-row.Non2xx) / n
 	}
 	if row.Requests > 0 {
@@ -205,12 +208,19 @@ func (s *server) timed(scenario string, run func() (Row, error)) (Row, error) {
 func runSuite(name, bin, out string) error {
 	p, ok := plans[name]
 	if !ok {
-		return fmt.Errorf("-suite %q: want quick, full or fleet", name)
+		return fmt.Errorf("-suite %q: want quick, full, binary or fleet", name)
 	}
 	raiseFileLimit()
 	rep := &report{Suite: name, Started: time.Now().UTC(), Machine: machine()}
-	if name == "fleet" {
+	switch name {
+	case "fleet":
 		if err := runFleet(p, bin, rep); err != nil {
+			return err
+		}
+		rep.Finished = time.Now().UTC()
+		return rep.write(out)
+	case "binary":
+		if err := runBinary(p, bin, rep); err != nil {
 			return err
 		}
 		rep.Finished = time.Now().UTC()
@@ -285,6 +295,11 @@ func runSuite(name, bin, out string) error {
 			rep.Sizes = append(rep.Sizes, row)
 		}
 		sz.stop()
+	}
+	if p.binPoints > 0 {
+		if err := runBinary(p, bin, rep); err != nil {
+			return fmt.Errorf("binary: %w", err)
+		}
 	}
 	if err := runFleet(p, bin, rep); err != nil {
 		return fmt.Errorf("fleet: %w", err)
