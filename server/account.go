@@ -57,7 +57,7 @@ func (c *conn) account(x *exchange) {
 		m.kind, m.detail = KindBudgetOverrun, "the answer of this read was not ready within the request budget: answered 503 instead (nothing changed)"
 	case m.expired:
 		rm.expired.Inc()
-		m.kind, m.detail = KindQueueExpired, "the request waited past its budget for a worker: answered 503 without running it (nothing changed)"
+		m.kind, m.detail = KindQueueExpired, "the request waited past its budget (for a worker, or for the requests before it on its connection): answered 503 without running it (nothing changed)"
 	}
 	if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, target, c.nc.remote))

@@ -25,6 +25,7 @@ type conn struct {
 	queue []*exchange // responses not yet written, oldest at qhead
 	qhead int
 	spare *exchange // a reset exchange bound to this conn, reused inline
+	pend  [pendKinds]int // queued exchanges by what they wait on (order.go)
 	done  []doneRec // responses of this pass, for their latency
 
 	id  uint64 // the high half of this connection's request ids

@@ -21,6 +21,7 @@ type exchange struct {
 	close      bool         // decided at parse: the connection closes after this response
 	closeAfter bool         // decided when serialized: close, or the handler or a drain asked
 	counted    bool         // counted in Engine.inFlight
+	pend       pending      // what it waits on in its connection's queue (order.go); the loop's
 	// refs counts who still holds x off the loop: its handler while it
 	// runs, and, once held (Hold), the goroutine that answers; the last to
 	// let go hands x on (serve, runWorker, Done).
@@ -94,6 +95,7 @@ func (e *Engine) reset(x *exchange) {
 	x.ctx.ResetUserValues()
 	x.meta.reset()
 	x.close, x.closeAfter, x.counted = false, false, false
+	x.pend = pendNone
 	if cap(x.out) > maxPooledOut {
 		x.out = nil
 	}
@@ -102,38 +104,63 @@ func (e *Engine) reset(x *exchange) {
 	x.state.Store(xQueued)
 }
 
-// dispatch runs x's route rt: inline on the loop, or on a worker, its
-// answer keeping its place in the connection's order either way.
+// dispatch runs x's route rt, or defers it while requests ahead of it
+// hold it back (order.go); its answer keeps its place in the
+// connection's order either way.
 func (c *conn) dispatch(x *exchange, rt *Route) {
-	e := c.e
 	if rt.Budget > 0 {
 		x.meta.setBudget(rt.Budget)
 	}
-	if rt.Mode == Worker || rt.Offload != nil && rt.Offload(&x.ctx) {
+	if c.pend[pendDeferred] > 0 || c.heldBack(rt) {
 		c.push(x)
+		c.mark(x, pendDeferred)
+		return
+	}
+	if c.start(x, rt) {
+		c.emit(x)
+		return
+	}
+	c.push(x)
+}
+
+// start runs x's route rt: on a worker, or inline on the loop (where a
+// handler may Hold it). It reports whether x is answered (x.out holds
+// the answer); if not, x is pending, counted as what it waits on.
+func (c *conn) start(x *exchange, rt *Route) (answered bool) {
+	e := c.e
+	if rt.Mode == Worker || rt.Offload != nil && rt.Offload(&x.ctx) {
+		k := pendWorkerRead
+		if rt.Writes {
+			k = pendWorkerWrite
+		}
+		c.mark(x, k) // before Submit: from then on the worker owns x
 		x.submitted = e.mono()
 		if err := e.workers.Submit(x); err != nil {
+			c.unmark(x)
 			if e.obs != nil {
 				e.obs.poolFull.Inc()
 			}
 			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 			x.encode()
-			x.state.Store(xDone)
+			return true
 		}
-		return
+		return false
 	}
 	x.refs.Store(1)
 	e.call(x)
 	if x.refs.Add(-1) > 0 { // held, and not answered yet: it keeps its place in the order
 		x.submitted = e.mono()
-		c.push(x)
-		return
+		if rt.Writes {
+			c.mark(x, pendHeldWrite)
+		} else {
+			c.mark(x, pendWorkerRead)
+		}
+		return false
 	}
-	if x.meta.held {
-		c.emit(x) // held, and answered before the handler returned
-		return
+	if !x.meta.held {
+		x.encode() // (a held request answered early was serialized by Done)
 	}
-	c.finish(x)
+	return true
 }
 
 // finish serializes an inline response and emits it in order.

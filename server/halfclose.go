@@ -68,14 +68,26 @@ func (c *conn) answerRest(nc net.Conn, out []byte) {
 	for c.pending() > 0 {
 		x := c.queue[c.qhead]
 		for x.state.Load() != xDone {
-			if e.mono() >= x.meta.deadlineMono {
+			now := e.mono()
+			if x.pend == pendDeferred { // its turn has come: start it, or refuse it if too late
+				if now < x.meta.deadlineMono {
+					c.startDeferred(now)
+				} else {
+					c.expireDeferred(x)
+				}
+				continue
+			}
+			if now >= x.meta.deadlineMono {
+				k := x.pend
 				if in := c.standIn(x); in != nil {
+					c.pend[k]--
 					x = in
 					break
 				}
 			}
 			time.Sleep(time.Millisecond) // bounded: the budget, or a write's own time
 		}
+		c.unmark(x)
 		c.queue[c.qhead] = nil
 		c.qhead++
 		c.account(x)

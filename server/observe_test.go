@@ -99,13 +99,18 @@ func TestLateWorkerAnswered503(t *testing.T) {
 
 // A write whose handler has started answers its own result, late or not:
 // a 503 in its place would say that nothing changed when something did.
+// The read pipelined behind it waits for it (requests are made in order)
+// past its own budget, and is answered 503 without running.
 func TestLateWriteAnswersItsResult(t *testing.T) {
 	e, obs, lines := observed(t, Options{Budget: 20 * time.Millisecond})
 	before := writesMade.Load()
 	out, _ := feed(t, e, []byte(crlf("PUT /write/60 HTTP/1.1\nHost: a\nContent-Length: 0\n\nGET /fast/1 HTTP/1.1\nHost: a\n\n")))
 	rs := parseResponses(t, out)
-	if len(rs) != 2 || rs[0].status != 201 || rs[0].body != "made 60" || rs[1].status != 200 {
-		t.Fatalf("got %v; want the late write's own 201, then the 200", rs)
+	if len(rs) != 2 || rs[0].status != 201 || rs[0].body != "made 60" || rs[1].status != 503 {
+		t.Fatalf("got %v; want the late write's own 201, then a 503 for the read that waited behind it", rs)
+	}
+	if v := metricValue(t, obs, `daemon1_queue_expired_total{route="/fast/{n}",method="GET"}`); v != "1" {
+		t.Fatalf("expired reads = %s, want 1", v)
 	}
 	if n := writesMade.Load() - before; n != 1 {
 		t.Fatalf("%d writes made, want 1", n)
@@ -113,8 +118,8 @@ func TestLateWriteAnswersItsResult(t *testing.T) {
 	if v := metricValue(t, obs, `daemon1_budget_overruns_total{route="/write/{ms}",method="PUT"}`); v != "1" {
 		t.Fatalf("overruns = %s, want 1", v)
 	}
-	if got := lines(); len(got) != 2 || !strings.Contains(got[0], `"kind":"budget_overrun","status":201`) {
-		t.Fatalf("error log %q, want the late 201's overrun first", got)
+	if got := strings.Join(lines(), "\n"); !strings.Contains(got, `"kind":"budget_overrun","status":201`) || !strings.Contains(got, `"kind":"queue_expired","status":503`) {
+		t.Fatalf("error log %q, want the late 201's overrun and the read's expiry", got)
 	}
 }
 

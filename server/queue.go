@@ -31,15 +31,25 @@ func (c *conn) push(x *exchange) {
 func (c *conn) flushReady(now int64) {
 	for c.qhead < len(c.queue) {
 		x := c.queue[c.qhead]
+		if x.pend == pendDeferred && now < x.meta.deadlineMono {
+			c.startDeferred(now) // nothing ahead of it now: it starts
+		}
 		if x.state.Load() != xDone {
 			if now < x.meta.deadlineMono {
 				break // still in budget: look again when woken
 			}
-			if x = c.standIn(x); x == nil {
-				break // a write under way, or it finished just now: its worker wakes us
+			if x.pend == pendDeferred {
+				c.expireDeferred(x)
+			} else {
+				k := x.pend // read before standIn hands x to its worker
+				if x = c.standIn(x); x == nil {
+					break // a write under way, or it finished just now: its worker wakes us
+				}
+				c.pend[k]--
+				c.queue[c.qhead] = x
 			}
-			c.queue[c.qhead] = x
 		}
+		c.unmark(x)
 		c.queue[c.qhead] = nil
 		c.qhead++
 		c.out = append(c.out, x.out...)
@@ -79,10 +89,11 @@ func (c *conn) emit(x *exchange) {
 // releases the finished ones: the connection is gone.
 func (c *conn) orphanAll() {
 	for _, x := range c.queue[c.qhead:] {
-		if !x.state.CompareAndSwap(xQueued, xOrphaned) && !x.state.CompareAndSwap(xStarted, xOrphaned) {
-			c.e.release(x)
+		if x.pend == pendDeferred || !x.state.CompareAndSwap(xQueued, xOrphaned) && !x.state.CompareAndSwap(xStarted, xOrphaned) {
+			c.e.release(x) // a deferred request no worker has, or a finished one
 		}
 	}
+	c.pend = [pendKinds]int{}
 	clear(c.queue)
 	c.queue, c.qhead = nil, 0
 	if c.spare != nil {
