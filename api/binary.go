@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"math"
+	"unicode/utf8"
 
 	"github.com/geometryos/daemon1/codec"
 	"github.com/geometryos/daemon1/server"
@@ -139,6 +140,9 @@ func appendFrameFeature(dst []byte, f *store.Feature) ([]byte, error) {
 // properties, by the parser REST uses, so that both are held to the same
 // rules and refused in the same words.
 func (a *Features) frameInput(id, wkb, props []byte) (*store.Input, error) {
+	if x, y, err := codec.ReadWKBPoint(wkb); err == nil {
+		return store.NewPointInput(string(id), x, y, props) // the common case, read directly
+	}
 	if len(props) > 0 && !json.Valid(props) {
 		return nil, &store.InputError{Path: "properties", Reason: "must be a JSON object or null (or empty, for null)"}
 	}
@@ -186,6 +190,10 @@ func (a *Features) framePut(ctx *fasthttp.RequestCtx) {
 	}
 	if err := store.CheckID(string(id)); err != nil {
 		fail(ctx, &store.InputError{Path: "id", Reason: err.Error()}, Subject{})
+		return
+	}
+	if !utf8.Valid(id) {
+		fail(ctx, &store.InputError{Path: "id", Reason: "must be UTF-8"}, Subject{})
 		return
 	}
 	c := a.frameColl(ctx, name)

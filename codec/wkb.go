@@ -420,7 +420,8 @@ func appendWKBPositions(dst []byte, c *coords, z bool) []byte {
 // ErrNotWKB is returned by ReadWKBPoint for WKB that is not a 2D point.
 var ErrNotWKB = errors.New("not a 2D WKB point")
 
-// ReadWKBPoint reads a 2D WKB point of either byte order.
+// ReadWKBPoint reads a 2D WKB point of either byte order, with finite
+// coordinates.
 func ReadWKBPoint(b []byte) (x, y float64, err error) {
 	if len(b) != WKBPointLen {
 		return 0, 0, ErrNotWKB
@@ -436,5 +437,9 @@ func ReadWKBPoint(b []byte) (x, y float64, err error) {
 	if order.Uint32(b[1:]) != wkbPoint {
 		return 0, 0, ErrNotWKB
 	}
-	return math.Float64frombits(order.Uint64(b[5:])), math.Float64frombits(order.Uint64(b[13:])), nil
+	x, y = math.Float64frombits(order.Uint64(b[5:])), math.Float64frombits(order.Uint64(b[13:]))
+	if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+		return 0, 0, ErrNotWKB
+	}
+	return x, y, nil
 }

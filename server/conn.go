@@ -24,9 +24,9 @@ type conn struct {
 	out   []byte      // responses produced during this OnTraffic, in order
 	queue []*exchange // responses not yet written, oldest at qhead
 	qhead int
-	spare *exchange // a reset exchange bound to this conn, reused inline
+	spare *exchange      // a reset exchange bound to this conn, reused inline
 	pend  [pendKinds]int // queued exchanges by what they wait on (order.go)
-	done  []doneRec // responses of this pass, for their latency
+	done  []doneRec      // responses of this pass, for their latency
 
 	id  uint64 // the high half of this connection's request ids
 	seq uint32 // the low half: requests so far

@@ -184,16 +184,26 @@ func (rf *rawFeature) input(path string, maxVertices int) (*Input, error) {
 		in.Geom = g
 		in.GeomJSON = compact(rf.Geometry)
 	}
-	if len(rf.Properties) > 0 && string(rf.Properties) != "null" {
-		if rf.Properties[0] != '{' {
-			return nil, &InputError{Path: join(path, "properties"), Reason: "must be an object or null"}
-		}
-		if err := CheckJSON(rf.Properties, join(path, "properties")); err != nil {
-			return nil, err
-		}
-		in.Props = compact(rf.Properties)
+	var err error
+	if in.Props, err = properties(rf.Properties, join(path, "properties")); err != nil {
+		return nil, err
 	}
 	return in, nil
+}
+
+// properties checks the properties member raw (one JSON value, known to
+// parse) and returns it compacted, or nil for null.
+func properties(raw []byte, path string) ([]byte, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '{' {
+		return nil, &InputError{Path: path, Reason: "must be an object or null"}
+	}
+	if err := CheckJSON(raw, path); err != nil {
+		return nil, err
+	}
+	return compact(raw), nil
 }
 
 // parseID reads a feature id: a string of 1–MaxIDBytes bytes, or a number

@@ -52,16 +52,14 @@ func (w *jsonWalker) skipSpace() { w.i = skipSpace(w.raw, w.i) }
 
 // skipSpace returns where the JSON white space from raw[i] ends.
 func skipSpace(raw []byte, i int) int {
-	for i < len(raw) {
-		switch raw[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
+	for i < len(raw) && isSpace(raw[i]) {
+		i++
 	}
 	return i
 }
+
+// isSpace reports whether c is JSON white space.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func (w *jsonWalker) value(path string) error {
 	if w.i >= len(w.raw) {

@@ -2,6 +2,9 @@ package store
 
 import (
 	"strconv"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/tidwall/geojson"
 	"github.com/tidwall/geojson/geometry"
@@ -15,6 +18,35 @@ import (
 // in range) is read here in one pass. Anything else — a third number, a
 // bbox, a foreign member, an error to explain — is left to ParseGeometry,
 // which gives the same answer for what this accepts (FuzzPlainPoint).
+
+// NewPointInput is the input of a feature id whose geometry is the 2D
+// point (lon, lat) and whose properties are the JSON text props (an
+// object, or null; empty means null), held to the rules ParseFeature
+// applies and refused in the same words, without a GeoJSON text to read
+// first: for the binary protocol, whose points come as coordinates.
+func NewPointInput(id string, lon, lat float64, props []byte) (*Input, error) {
+	if err := CheckID(id); err != nil {
+		return nil, &InputError{Path: "id", Reason: err.Error()}
+	}
+	if !utf8.ValidString(id) {
+		return nil, &InputError{Path: "id", Reason: "must be UTF-8"}
+	}
+	if err := checkPosition([]float64{lon, lat}, "geometry.coordinates"); err != nil {
+		return nil, err
+	}
+	props = props[skipSpace(props, 0):]
+	if len(props) > 0 && !gojson.Valid(props) {
+		return nil, &InputError{Path: "properties", Reason: "must be an object or null: it is not one JSON value"}
+	}
+	for len(props) > 0 && isSpace(props[len(props)-1]) {
+		props = props[:len(props)-1]
+	}
+	p, err := properties(props, "properties")
+	if err != nil {
+		return nil, err
+	}
+	return &Input{ID: id, Geom: geojson.NewPoint(geometry.Point{X: lon, Y: lat}), Props: p}, nil
+}
 
 // parsePlainPoint reads raw as a plain 2D Point geometry; ok is false when
 // raw is anything else, or a point ParseGeometry must refuse.
