@@ -31,7 +31,8 @@ func (a *Features) registerFrames(r *server.Router) {
 		rt.Mode = server.Worker
 	}
 	r.HandleFrame(codec.OpDelete, "delete", server.Worker, a.authed(a.frameDelete)).Writes = true
-	r.HandleFrame(codec.OpInsert, "insert", server.Worker, a.authed(a.frameInsert)).Writes = true
+	rt = r.HandleFrame(codec.OpInsert, "insert", server.Worker, a.authed(a.frameInsert))
+	rt.Writes, rt.Budget = true, a.budget // all or nothing, as POST …/items: -bulk-budget
 	r.HandleFrame(codec.OpCreateColl, "create-collection", server.Worker, a.authed(a.frameCreate)).Writes = true
 	r.HandleFrame(codec.OpDropColl, "drop-collection", server.Worker, a.authed(a.frameDrop)).Writes = true
 	for _, op := range []byte{codec.OpNearby, codec.OpWithin, codec.OpIntersects, codec.OpBBox} {

@@ -35,6 +35,12 @@ func TestReport(t *testing.T) {
 	r.Conns = []Row{row("get", "gnet", 1, 1, 0, 100, 9, 1), row("get", "gnet", 16, 1, 0, 800, 9, 3)}
 	r.Cold = []coldStart{{Points: 1_000_000, Features: 1_000_000, Seconds: 0.5, Replay: 0.45},
 		{Points: 1_000_000, Features: 1_000_000, Seconds: 0.4, Replay: 0.35}, {Points: 1_000_000, Features: 1_000_000, Seconds: 2, Replay: 1.9}}
+	r.Binary = []Row{row("get", "gnet", 50, 16, 0, 200, 4, 3), row("bin-get", "gnet", 50, 16, 0, 500, 2, 2),
+		row("bin-get", "fasthttp", 50, 16, 0, 250, 4, 3), row("put", "gnet", 50, 16, 0, 100, 12, 30), row("bin-put", "gnet", 50, 16, 0, 300, 8, 20)}
+	for i := range r.Binary {
+		r.Binary[i].Seconds, r.Binary[i].Requests = 2, int64(2*r.Binary[i].RPS)
+	}
+	r.Binary[4].Non2xx = 200 // a third of the binary puts failed: 200 ok/s, not 300
 	dir := t.TempDir()
 	if err := r.write(dir); err != nil {
 		t.Fatal(err)
@@ -52,6 +58,9 @@ func TestReport(t *testing.T) {
 		"| pinned | floor: raw gnet, the generator's own tail | 1 | 80 % (800/s) | 800 |",
 		"the median of 3 starts is 0.50 s, 2.00M features/s (each: 0.50, 0.40, 2.00 s; replaying the file: 0.45, 0.35, 1.90 s)",
 		"![latency-get.png](latency-get.png)", "![connections.png](connections.png)",
+		"| get | gnet | 16 | 200 | 500 | 2.50 | 4.0 | 2.0 |",  // binary beside REST
+		"| 2.00 | 0 | 0, 0 |",                                 // and beside fasthttp's binary (500 / 250)
+		"| put | gnet | 16 | 100 | 200 | 2.00 | 12.0 | 8.0 |", // only successful answers count
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
