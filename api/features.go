@@ -70,6 +70,13 @@ func NewFeatures(o Options) *Features {
 	return a
 }
 
+// Busy reports that the store's committer is backed up (store.Store.Busy):
+// the engine's server.Options.Busy.
+func (a *Features) Busy() bool {
+	s := a.store.Load()
+	return s != nil && s.Busy()
+}
+
 // SetStore makes s the store served, once it is ready.
 func (a *Features) SetStore(s *store.Store) { a.store.Store(s) }
 

@@ -34,6 +34,12 @@ type Options struct {
 	// Logf logs what the engine must tell an operator (a handler's panic);
 	// log.Printf.
 	Logf func(format string, args ...any)
+	// Busy, when set, reports that what held writes are handed to (the
+	// store's committer) is backed up: a connection with held writes
+	// pending is then not parsed further until it clears, so that a
+	// client pipelining writes faster than the disk takes them waits
+	// rather than being refused. It must be cheap: it is asked per request.
+	Busy func() bool
 }
 
 func (o Options) withDefaults() Options {
@@ -362,5 +368,6 @@ func (c *conn) overloaded() bool {
 // queueFull is overloaded without the connection's own output: its
 // pipeline, or the process's work in flight.
 func (c *conn) queueFull() bool {
-	return c.pending() >= c.e.lim.MaxPipeline || c.e.inFlight.Load() >= int64(c.e.lim.MaxInFlight)
+	return c.pending() >= c.e.lim.MaxPipeline || c.e.inFlight.Load() >= int64(c.e.lim.MaxInFlight) ||
+		c.pend[pendHeldWrite] > 0 && c.e.opts.Busy != nil && c.e.opts.Busy()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,4 +100,38 @@ func matches(got, want string) bool {
 		return strings.HasPrefix(got, prefix)
 	}
 	return got == want
+}
+
+// While Options.Busy says the committer is backed up, a connection with a
+// held write pending is not parsed further; it goes on once it clears.
+func TestBusyPausesAPipelineOfWrites(t *testing.T) {
+	var busy atomic.Bool
+	var held []*fasthttp.RequestCtx
+	r := NewRouter(nil)
+	r.Handle("POST", "/h/{id}", Inline, func(ctx *fasthttp.RequestCtx) {
+		if !Hold(ctx) {
+			t.Fatal("cannot hold")
+		}
+		held = append(held, ctx)
+	}).Writes = true
+	e, err := New(r, Options{Workers: 2, Budget: time.Hour, Logf: t.Logf, Busy: busy.Load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.workers.Close(time.Second) })
+	fc := &fakeConn{}
+	e.OnOpen(fc)
+	busy.Store(true)
+	fc.in = []byte("POST /h/1 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\nPOST /h/2 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+	e.OnTraffic(fc)
+	if len(held) != 1 || len(fc.in) == 0 {
+		t.Fatalf("busy: %d writes taken, %d bytes left unparsed; want 1 taken and the second left", len(held), len(fc.in))
+	}
+	busy.Store(false)
+	held[0].SetStatusCode(201)
+	Done(held[0])
+	e.OnTraffic(fc) // as the wake-up Done asked for
+	if len(held) != 2 || len(fc.in) != 0 {
+		t.Fatalf("clear: %d writes taken, %d bytes unparsed; want both taken", len(held), len(fc.in))
+	}
 }

@@ -200,6 +200,11 @@ func (s *Store) do(run func(b *batch) error) error {
 	return <-in.done
 }
 
+// Busy reports that the committer's queue is half full: a caller that can
+// wait before sending more writes (an event loop pausing a pipelining
+// connection) should, rather than have them refused with ErrBusy.
+func (s *Store) Busy() bool { return len(s.intents) >= cap(s.intents)/2 }
+
 // submit hands a write to the committer without waiting for it: then is
 // called, by the committer, with the write's answer, and must be quick
 // and must not call the store. When the write cannot be taken now (the

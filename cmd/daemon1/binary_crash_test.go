@@ -142,3 +142,55 @@ func TestBinaryPipelineSharesFsyncs(t *testing.T) {
 		t.Fatalf("1,000 pipelined puts took %d fsyncs: want fewer than one per put (and some)", n)
 	}
 }
+
+// A client that pipelines writes faster than the disk takes them is
+// paused, not refused: 16 connections with 2,000 durable puts each in
+// flight (32,000, past the committer's queue of 4,096) all succeed.
+func TestPipelinedWritesArePausedNotRefused(t *testing.T) {
+	p := start(t, build(t), nil, "-data-dir", t.TempDir())
+	defer p.stop()
+	ctx := context.Background()
+	c0, err := client.Dial(ctx, p.addr, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c0.CreateCollection(ctx, "c", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	c0.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := client.Dial(ctx, p.addr, client.Options{Timeout: time.Minute})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			fs := make([]client.Feature, 2000)
+			for i := range fs {
+				fs[i] = client.Feature{ID: fmt.Sprintf("w%d-%d", w, i), Geometry: client.Point(float64(i%360)-180, 0)}
+			}
+			_, perPut, _ := c.PutAll(ctx, "c", fs)
+			failed := 0
+			var first error
+			for _, err := range perPut {
+				if err != nil {
+					failed++
+					first = err
+				}
+			}
+			if failed > 0 {
+				errs <- fmt.Errorf("writer %d: %d of 2000 puts failed, e.g. %v", w, failed, first)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -188,6 +188,7 @@ func run(cfg config) int {
 	features := api.NewFeatures(cfg.features)
 	features.Register(router)
 	cfg.server.Logf = log.Printf
+	cfg.server.Busy = features.Busy
 
 	srv, err := server.NewServer(cfg.engine, router, cfg.server)
 	if err != nil {
