@@ -161,6 +161,7 @@ func TestFleet(t *testing.T) {
 	t.Run("ReadYourWritesOnEveryNode", func(t *testing.T) { readYourWrites(t, f) })
 	t.Run("ConditionalWritesOneWinnerPerVersion", func(t *testing.T) { conditionalWrites(t, f) })
 	t.Run("ErrorLogAcrossTheFleet", func(t *testing.T) { fleetErrorLog(t, f) })
+	t.Run("BinaryProtocolOnAFleet", func(t *testing.T) { binaryOnAFleet(t, f) })
 	t.Run("KillsLoseNoAcknowledgedWrite", func(t *testing.T) {
 		acked := newAckLog()
 		for round, wantLeader := range []bool{true, false} {
