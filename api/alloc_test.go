@@ -12,10 +12,10 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// GET of one point feature: the allocations per request, with metrics on.
-// The answer is appended into the response's own buffer; what allocates
-// is counted here and named in the README.
-func TestGetPointFeatureAllocs(t *testing.T) {
+// onePointStore is a store with collection c holding the point feature
+// point-000123.
+func onePointStore(t *testing.T) *store.Store {
+	t.Helper()
 	s := store.New()
 	c, _, _ := s.Create("c", "", "")
 	in, err := store.ParseFeature([]byte(`{"type":"Feature","id":"point-000123","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{"name":"A"}}`), "", 0)
@@ -25,6 +25,14 @@ func TestGetPointFeatureAllocs(t *testing.T) {
 	if _, err := c.Create(in); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// GET of one point feature: the allocations per request, with metrics on.
+// The answer is appended into the response's own buffer; what allocates
+// is counted here and named in the README.
+func TestGetPointFeatureAllocs(t *testing.T) {
+	s := onePointStore(t)
 	r := server.NewRouter(server.NewObserver(metrics.NewSet()))
 	NewFeatures(Options{Store: s}).Register(r)
 	h := server.NewFastHTTP(r, server.Options{})
@@ -50,15 +58,7 @@ func TestGetPointFeatureAllocs(t *testing.T) {
 // payload is read in place and the answer (version, 21-byte WKB,
 // properties) appended into the response's buffer.
 func TestFrameGetAllocs(t *testing.T) {
-	s := store.New()
-	c, _, _ := s.Create("c", "", "")
-	in, err := store.ParseFeature([]byte(`{"type":"Feature","id":"point-000123","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{"name":"A"}}`), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Create(in); err != nil {
-		t.Fatal(err)
-	}
+	s := onePointStore(t)
 	a := NewFeatures(Options{Store: s})
 	payload := codec.AppendStr16(codec.AppendStr16(nil, "c"), "point-000123")
 	var ctx fasthttp.RequestCtx

@@ -192,30 +192,28 @@ func posLen(z bool) int {
 	return 16
 }
 
-// positions appends a JSON array of n positions.
-func (r *wkbReader) positions(dst []byte, z bool) []byte {
-	n := r.count(posLen(z))
+// array reads a count of items at least size bytes each and appends them
+// as a JSON array, each appended by item.
+func (r *wkbReader) array(dst []byte, size int, item func(dst []byte) []byte) []byte {
+	n := r.count(size)
 	dst = append(dst, '[')
 	for i := 0; i < n && r.err == nil; i++ {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = r.position(dst, z)
+		dst = item(dst)
 	}
 	return append(dst, ']')
 }
 
+// positions appends a JSON array of positions.
+func (r *wkbReader) positions(dst []byte, z bool) []byte {
+	return r.array(dst, posLen(z), func(dst []byte) []byte { return r.position(dst, z) })
+}
+
 // rings appends a polygon's coordinates: an array of rings.
 func (r *wkbReader) rings(dst []byte, z bool) []byte {
-	n := r.count(4)
-	dst = append(dst, '[')
-	for i := 0; i < n && r.err == nil; i++ {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = r.positions(dst, z)
-	}
-	return append(dst, ']')
+	return r.array(dst, 4, func(dst []byte) []byte { return r.positions(dst, z) })
 }
 
 // geometry appends one geometry, at depth in geometry collections.
@@ -231,15 +229,9 @@ func (r *wkbReader) geometry(dst []byte, depth int) []byte {
 			r.fail(r.off, "geometry collections nest deeper than %d", maxWKBDepth)
 			return dst
 		}
-		dst = append(dst, `","geometries":[`...)
-		n := r.count(5)
-		for i := 0; i < n && r.err == nil; i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = r.geometry(dst, depth+1)
-		}
-		return append(dst, "]}"...)
+		dst = append(dst, `","geometries":`...)
+		dst = r.array(dst, 5, func(dst []byte) []byte { return r.geometry(dst, depth+1) })
+		return append(dst, '}')
 	}
 	dst = append(dst, `","coordinates":`...)
 	switch typ {
@@ -249,33 +241,24 @@ func (r *wkbReader) geometry(dst []byte, depth int) []byte {
 		dst = r.positions(dst, z)
 	case wkbPolygon:
 		dst = r.rings(dst, z)
-	default: // the multi types: n geometries of the single type
+	default: // the multi types: geometries of the single type
 		single := typ - 3
-		n := r.count(5)
-		dst = append(dst, '[')
-		for i := 0; i < n && r.err == nil; i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
+		dst = r.array(dst, 5, func(dst []byte) []byte {
 			at := r.off
 			t, pz := r.header()
-			if r.err != nil {
-				break
-			}
-			if t != single || pz != z {
+			switch {
+			case r.err != nil:
+			case t != single || pz != z:
 				r.fail(at, "a %s holds a %s%s: each part must be a %s of the same dimensions", wkbNames[typ], wkbNames[t], zName(pz), wkbNames[single])
-				break
-			}
-			switch single {
-			case wkbPoint:
+			case single == wkbPoint:
 				dst = r.position(dst, z)
-			case wkbLineString:
+			case single == wkbLineString:
 				dst = r.positions(dst, z)
-			case wkbPolygon:
+			default:
 				dst = r.rings(dst, z)
 			}
-		}
-		dst = append(dst, ']')
+			return dst
+		})
 	}
 	return append(dst, '}')
 }

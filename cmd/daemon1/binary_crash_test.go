@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -53,36 +52,9 @@ func pipelineUntilGone(t *testing.T, addr string, writers int, a *acks) *sync.Wa
 
 // binaryCrashRounds is crashRounds for pipelined binary puts.
 func binaryCrashRounds(t *testing.T, env []string, rounds int) (acked int, missing []string) {
-	bin := build(t)
-	data := t.TempDir()
-	a := &acks{ids: map[string]int{}}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
-	for r := range rounds {
-		p := start(t, bin, env, "-data-dir", data)
-		if r == 0 {
-			c, err := client.Dial(context.Background(), p.addr, client.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.CreateCollection(context.Background(), "c", "", ""); err != nil {
-				t.Fatal(err)
-			}
-			c.Close()
-		}
-		wg := pipelineUntilGone(t, p.addr, 4, a)
-		time.Sleep(time.Duration(200+rng.IntN(400)) * time.Millisecond)
-		p.kill()
-		wg.Wait()
-	}
-	p := start(t, bin, env, "-data-dir", data)
-	have := stored(t, "http://"+p.addr)
-	p.stop()
-	for id := range a.ids {
-		if _, ok := have[id]; !ok {
-			missing = append(missing, id)
-		}
-	}
-	return len(a.ids), missing
+	return crashRoundsUnder(t, env, rounds, func(p *proc, a *acks) *sync.WaitGroup {
+		return pipelineUntilGone(t, p.addr, 4, a)
+	})
 }
 
 // Every put acknowledged over the binary protocol before a SIGKILL, with

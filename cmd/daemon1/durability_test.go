@@ -135,6 +135,15 @@ func walk(t *testing.T, base, token string, fn func(json.RawMessage)) {
 // load, several times, appending garbage to the file's tail every other
 // round, and returns the acknowledged writes missing after a restart.
 func crashRounds(t *testing.T, env []string, rounds int) (acked int, missing []string) {
+	return crashRoundsUnder(t, env, rounds, func(p *proc, a *acks) *sync.WaitGroup {
+		return writeUntilGone("http://"+p.addr, 8, 0, a, nil)
+	})
+}
+
+// crashRoundsUnder is crashRounds under the write load that load starts
+// (it records what is acknowledged in a, and its WaitGroup is done once
+// the daemon is gone).
+func crashRoundsUnder(t *testing.T, env []string, rounds int, load func(p *proc, a *acks) *sync.WaitGroup) (acked int, missing []string) {
 	bin := build(t)
 	data := t.TempDir()
 	a := &acks{ids: map[string]int{}}
@@ -149,7 +158,7 @@ func crashRounds(t *testing.T, env []string, rounds int) (acked int, missing []s
 		} else if !strings.Contains(p.log.String(), "replayed") {
 			t.Fatalf("round %d: no replay report in the log:\n%s", r, p.log.String())
 		}
-		wg := writeUntilGone(base, 8, 0, a, nil)
+		wg := load(p, a)
 		time.Sleep(time.Duration(150+rng.IntN(450)) * time.Millisecond)
 		p.kill()
 		wg.Wait()
