@@ -113,7 +113,7 @@ func TestEveryOp(t *testing.T) {
 		if err := c.DropCollection(bg, "pts"); !IsNotFound(err) {
 			t.Fatalf("drop again: %v", err)
 		}
-		// Each op is counted as a route is, by status.
+		// Each op is counted as a route is, by status, and its errors by kind.
 		var m bytes.Buffer
 		obs.Set().WritePrometheus(&m)
 		for _, series := range []string{
@@ -122,6 +122,7 @@ func TestEveryOp(t *testing.T) {
 			`daemon1_requests_total{route="binary:put",method="BINARY",status="201"} 1`,
 			`daemon1_requests_total{route="binary:put",method="BINARY",status="412"} 1`,
 			`daemon1_request_duration_seconds_count{route="binary:nearby",method="BINARY"} 1`,
+			`daemon1_errors_total{kind="precondition_failed"} 2`, // what the error log counts, by kind
 		} {
 			if !bytes.Contains(m.Bytes(), []byte(series+"\n")) {
 				t.Errorf("/metrics lacks %s", series)

@@ -18,10 +18,17 @@ var engines = []string{"gnet", "fasthttp"}
 // address; it stops with the test.
 func serve(t *testing.T, engine string, o api.Options, so server.Options) (addr string, obs *server.Observer) {
 	t.Helper()
+	s, obs := serveEngine(t, engine, o, so)
+	return s.Addr(), obs
+}
+
+// serveEngine is serve, returning the engine.
+func serveEngine(t *testing.T, engine string, o api.Options, so server.Options) (server.Server, *server.Observer) {
+	t.Helper()
 	if o.Store == nil {
 		o.Store = store.New()
 	}
-	obs = server.NewObserver(metrics.NewSet())
+	obs := server.NewObserver(metrics.NewSet())
 	r := server.NewRouter(obs)
 	api.NewFeatures(o).Register(r)
 	so.Addr, so.Logf = "127.0.0.1:0", t.Logf
@@ -36,7 +43,7 @@ func serve(t *testing.T, engine string, o api.Options, so server.Options) (addr 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Drain(2 * time.Second) })
-	return s.Addr(), obs
+	return s, obs
 }
 
 // dial connects a client for one test.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"github.com/geometryos/daemon1/api"
 	"github.com/geometryos/daemon1/codec"
 	"github.com/geometryos/daemon1/server"
+	"github.com/geometryos/daemon1/store"
 )
 
 // rawAnswer reads one answer frame.
@@ -232,6 +234,47 @@ func TestClientThatStopsReadingIsPausedThenClosed(t *testing.T) {
 		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.Copy(io.Discard, nc); err != nil && !strings.Contains(err.Error(), "reset") {
 			t.Fatalf("the client that never read: %v, want its connection closed", err)
+		}
+	})
+}
+
+// A drain answers what it has begun on binary connections and closes
+// them: every call in flight either succeeded, and is in the store, or
+// failed with ErrConnLost (never made); then the daemon is gone.
+func TestDrainClosesBinaryConnections(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		st := store.New()
+		s, _ := serveEngine(t, engine, api.Options{Store: st}, server.Options{})
+		c := dial(t, s.Addr(), Options{})
+		if _, err := c.CreateCollection(bg, "c", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		idle := dial(t, s.Addr(), Options{})
+		if _, err := idle.Ping(bg, nil); err != nil {
+			t.Fatal(err)
+		}
+		calls := make([]*Call, 2000)
+		for i := range calls {
+			calls[i] = c.PutAsync(bg, "c", Feature{ID: fmt.Sprint(i), Geometry: Point(1, 2)}, 0)
+		}
+		if _, err := s.Drain(5 * time.Second); err != nil {
+			t.Fatalf("drain: %v", err)
+		}
+		made := 0
+		for i, call := range calls {
+			switch err := call.Wait(bg); {
+			case err == nil:
+				made++
+				if _, ok := st.Collection("c").Get(fmt.Sprint(i)); !ok {
+					t.Fatalf("put %d was acknowledged and is not in the store", i)
+				}
+			case !errors.Is(err, ErrConnLost):
+				t.Fatalf("put %d: %v, want success or ErrConnLost", i, err)
+			}
+		}
+		t.Logf("%s: %d of %d puts in flight made before the drain closed the connection", engine, made, len(calls))
+		if _, err := idle.Ping(bg, nil); err == nil {
+			t.Fatal("an idle binary connection still answered after the drain")
 		}
 	})
 }
