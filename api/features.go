@@ -114,16 +114,16 @@ func (a *Features) st(ctx *fasthttp.RequestCtx) *store.Store {
 // Register adds the routes to r, and the API's error kinds and the store's
 // gauges to r's Observer.
 func (a *Features) Register(r *server.Router) {
-	r.Handle("GET", "/", server.Inline, a.landing)
-	r.Handle("GET", "/conformance", server.Inline, a.conformance)
-	r.Handle("GET", "/api", server.Inline, a.openAPI)
-	r.Handle("GET", "/collections", server.Inline, a.read(a.collections)).Offload = a.either(nil)
-	r.Handle("GET", "/collections/{c}", server.Inline, a.read(a.collection)).Offload = a.either(nil)
+	r.Handle("GET", "/", server.Inline, a.landing).Params = formatParam
+	r.Handle("GET", "/conformance", server.Inline, a.conformance).Params = formatParam
+	r.Handle("GET", "/api", server.Inline, a.openAPI).Params = formatParam
+	reader(r.Handle("GET", "/collections", server.Inline, a.read(a.collections)), a.either(nil), formatParam)
+	reader(r.Handle("GET", "/collections/{c}", server.Inline, a.read(a.collection)), a.either(nil), formatParam)
 	a.handleWrite(r, "PUT", "/collections/{c}", a.createCollection)
 	a.handleWrite(r, "DELETE", "/collections/{c}", a.dropCollection)
-	r.Handle("GET", "/collections/{c}/items", server.Inline, a.read(a.items)).Offload = a.either(largeListing)
+	reader(r.Handle("GET", "/collections/{c}/items", server.Inline, a.read(a.items)), a.either(largeListing), itemsParams)
 	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
-	r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)).Offload = a.either(nil)
+	reader(r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)), a.either(nil), formatParam)
 	if a.async {
 		// Parsed on the event loop (on a worker when large), then handed to
 		// the committer, which answers it once it is durable.
@@ -154,6 +154,18 @@ func (a *Features) Register(r *server.Router) {
 		obs.Set().NewGauge("daemon1_store_collections", func() float64 { return count(false) })
 		obs.Set().NewGauge("daemon1_store_features", func() float64 { return count(true) })
 	}
+}
+
+// The query parameters the routes take (server.Route.Params); the writes
+// and the search (whose parameters are in its body) take none.
+var (
+	formatParam = []string{"f"}
+	itemsParams = []string{"bbox", "bbox-crs", "limit", "cursor", "f"}
+)
+
+// reader sets a read route's offloading and parameters.
+func reader(rt *server.Route, offload func(*fasthttp.RequestCtx) bool, params []string) {
+	rt.Offload, rt.Params = offload, params
 }
 
 // handleWrite registers a write: on a worker (it waits for the append-only

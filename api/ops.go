@@ -42,7 +42,8 @@ const OpsBudget = 5 * time.Second
 // workers, off the event loops.
 func (o *Ops) Register(r *server.Router) {
 	r.Handle("GET", "/metrics", server.Worker, o.metrics).Budget = OpsBudget
-	r.Handle("GET", "/admin/errors", server.Worker, o.errors).Budget = OpsBudget
+	rt := r.Handle("GET", "/admin/errors", server.Worker, o.errors)
+	rt.Budget, rt.Params = OpsBudget, []string{"fleet"}
 }
 
 func (o *Ops) metrics(ctx *fasthttp.RequestCtx) {

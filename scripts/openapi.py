@@ -6,7 +6,7 @@ import json, os
 P = lambda t: {"$ref": "#/components/responses/" + t}
 problems = {
  "bad-request": (400, "The request is not valid HTTP/1.1; the connection is closed."),
- "invalid-parameter": (400, "A query parameter or path segment is malformed (bbox, limit, cursor, a collection name, a feature id)."),
+ "invalid-parameter": (400, "A query parameter or path segment is malformed (bbox, limit, cursor, a collection name, a feature id), or a query parameter is one the operation does not take, or is given twice: the detail names it and lists what the operation takes."),
  "invalid-body": (400, "The body is not the JSON asked for (malformed JSON, wrong types, unknown members in a search, a Feature without a geometry member, text that is not UTF-8, numbers out of the 64-bit float range, data after the JSON value). A write answered with any error changed nothing."),
  "unauthorized": (401, "A write without the bearer token, or with a wrong one (WWW-Authenticate: Bearer)."),
  "not-found": (404, "No resource at this path."),

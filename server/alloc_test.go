@@ -44,6 +44,7 @@ func TestEngineZeroAllocs(t *testing.T) {
 	f("POST with a body", "POST /nowhere HTTP/1.1\nHost: a\nContent-Length: 5\n\nhello")
 	f("chunked POST", "POST /nowhere HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n5\nhello\n0\n\n")
 	f("404", "GET /nowhere HTTP/1.1\nHost: a\n\n")
+	f("GET with query parameters, checked", "GET /args?bbox=1,2,3,4&limit=100&a=x HTTP/1.1\nHost: a\n\n")
 }
 
 func strings16(s string) string {

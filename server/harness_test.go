@@ -74,19 +74,22 @@ func testRouterWith(obs *Observer) *Router {
 		ctx.SetContentType("text/plain")
 		fmt.Fprintf(ctx, "%s %s body=%q", ctx.Method(), ctx.URI().RequestURI(), ctx.PostBody())
 	}
-	r.Handle("GET", "/echo", Inline, echo)
-	r.Handle("POST", "/echo", Inline, echo)
+	r.Handle("GET", "/echo", Inline, echo).Params = []string{"a", "b", "x", "y", "bbox", "limit"}
+	r.Handle("POST", "/echo", Inline, echo).Params = []string{"a", "b", "x", "y"}
 	r.Handle("PUT", "/items/{id}", Inline, func(ctx *fasthttp.RequestCtx) {
 		fmt.Fprintf(ctx, "id=%q body=%q", Param(ctx, "id"), ctx.PostBody())
 	})
 	r.Handle("GET", "/healthz", Inline, func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.SetBodyRaw(okBody)
 	})
+	r.Handle("GET", "/args", Inline, func(ctx *fasthttp.RequestCtx) {
+		ctx.Response.SetBodyRaw(okBody)
+	}).Params = []string{"a", "bbox", "limit"}
 	r.Handle("GET", "/slow/{ms}", Worker, func(ctx *fasthttp.RequestCtx) {
 		ms, _ := strconv.Atoi(string(Param(ctx, "ms")))
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		fmt.Fprintf(ctx, "slow %d %s", ms, ctx.QueryArgs().Peek("i"))
-	})
+	}).Params = []string{"i"}
 	r.Handle("PUT", "/write/{ms}", Worker, func(ctx *fasthttp.RequestCtx) {
 		ms, _ := strconv.Atoi(string(Param(ctx, "ms")))
 		time.Sleep(time.Duration(ms) * time.Millisecond)
@@ -122,7 +125,7 @@ func testRouterWith(obs *Observer) *Router {
 	r.Handle("GET", "/held/{ms}", Inline, held(fasthttp.StatusOK))
 	r.Handle("GET", "/fast/{n}", Inline, func(ctx *fasthttp.RequestCtx) {
 		fmt.Fprintf(ctx, "fast %s %s", Param(ctx, "n"), ctx.QueryArgs().Peek("i"))
-	})
+	}).Params = []string{"i"}
 	r.Handle("GET", "/panic", Inline, func(*fasthttp.RequestCtx) { panic("test panic") })
 	r.Handle("GET", "/panic-worker", Worker, func(*fasthttp.RequestCtx) { panic("test panic") })
 	r.Handle("GET", "/block", Worker, func(ctx *fasthttp.RequestCtx) {

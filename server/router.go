@@ -40,6 +40,10 @@ type Route struct {
 	// never answers 503 in its place. It may still be refused, with nothing
 	// done, while it waits for a worker.
 	Writes bool
+	// Params are the query parameters the route takes (set before
+	// serving); any other, or one of them given twice, is answered 400
+	// before the handler runs (params.go). nil: none.
+	Params []string
 	// Offload, set on an Inline route, says of a request whether it may
 	// cost milliseconds (a search polygon of many vertices, a page of
 	// thousands of features), which an event loop must never spend: then
@@ -282,6 +286,9 @@ func (r *Router) resolve(ctx *fasthttp.RequestCtx, m *meta) *Route {
 	res := r.lookup(ctx.Method(), path, &m.params)
 	m.route = res.route
 	if res.route != nil {
+		if !checkParams(ctx, res.route) {
+			return nil
+		}
 		return res.route
 	}
 	if res.allow != "" {
