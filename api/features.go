@@ -40,14 +40,15 @@ const (
 
 // Features serves OGC API – Features over a store.
 type Features struct {
-	store   atomic.Pointer[store.Store]
-	auth    *Auth
-	maxBulk int
-	maxVert int
-	budget  time.Duration
-	tokens  bool
-	async   bool // a PUT of a feature is answered by the committer (server.Hold)
-	pages   pagePool
+	store    atomic.Pointer[store.Store]
+	auth     *Auth
+	maxBulk  int
+	maxVert  int
+	budget   time.Duration
+	tokens   bool
+	async    bool // a PUT of a feature is answered by the committer (server.Hold)
+	pages    pagePool
+	problems *problemDocs // GET /problems/{name}
 }
 
 // NewFeatures makes the handlers.
@@ -63,7 +64,8 @@ func NewFeatures(o Options) *Features {
 	}
 	// In a fleet a write's refusal is judged again after it returns
 	// (rejudge): there it runs on a worker and answers before it returns.
-	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget, tokens: o.Tokens, async: !o.Tokens}
+	a := &Features{auth: o.Auth, maxBulk: o.MaxBulk, maxVert: o.MaxVertices, budget: o.BulkBudget, tokens: o.Tokens, async: !o.Tokens,
+		problems: loadProblemDocs()}
 	if o.Store != nil {
 		a.SetStore(o.Store)
 	}
@@ -117,6 +119,7 @@ func (a *Features) Register(r *server.Router) {
 	r.Handle("GET", "/", server.Inline, a.landing).Params = formatParam
 	r.Handle("GET", "/conformance", server.Inline, a.conformance).Params = formatParam
 	r.Handle("GET", "/api", server.Inline, a.openAPI).Params = formatParam
+	r.Handle("GET", "/problems/{name}", server.Inline, a.problemType).Params = formatParam
 	reader(r.Handle("GET", "/collections", server.Inline, a.read(a.collections)), a.either(nil), formatParam)
 	reader(r.Handle("GET", "/collections/{c}", server.Inline, a.read(a.collection)), a.either(nil), formatParam)
 	a.handleWrite(r, "PUT", "/collections/{c}", a.createCollection)

@@ -33,6 +33,7 @@ var spec = sync.OnceValues(func() (routers.Router, error) {
 		"application/vnd.oai.openapi+json"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
 	}
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	return legacy.NewRouter(doc)
 })
 
