@@ -46,6 +46,7 @@ type Collection struct {
 	tree        *spatialIndex
 	visible     uint64 // features of higher versions are not visible yet
 	pending     int    // how many such features the trees hold
+	props       map[string]*propCounts // the properties' types (queryables.go)
 }
 
 // bulkChunk is how many features of a bulk insert go in under one hold of
@@ -287,6 +288,7 @@ func (c *Collection) insert(fs []*Feature) {
 	if c.s.indexLater { // replaying: nobody reads yet, and the index comes later
 		for _, f := range fs {
 			c.ids.Load(f.ID(), f) // Set, with a short cut for ids in order
+			c.noteProps(f, 1)
 			c.visible = max(c.visible, f.version)
 		}
 		c.mu.Unlock()
@@ -306,6 +308,7 @@ func (c *Collection) insert(fs []*Feature) {
 			}
 		}()
 		for _, f := range chunk {
+			c.noteProps(f, 1)
 			if f.geom != nil {
 				lo, hi := box(f.geom.Rect())
 				c.tree.Insert(lo, hi, f)
@@ -327,9 +330,12 @@ func (c *Collection) insert(fs []*Feature) {
 // the delete's version being version.
 func (c *Collection) delete(id string, version uint64) {
 	c.mu.Lock()
-	if f, ok := c.ids.Delete(id); ok && f.geom != nil && !c.s.indexLater {
-		lo, hi := box(f.geom.Rect())
-		c.tree.Delete(lo, hi, f)
+	if f, ok := c.ids.Delete(id); ok {
+		c.noteProps(f, -1)
+		if f.geom != nil && !c.s.indexLater {
+			lo, hi := box(f.geom.Rect())
+			c.tree.Delete(lo, hi, f)
+		}
 	}
 	c.visible = max(c.visible, version)
 	c.mu.Unlock()
@@ -350,6 +356,10 @@ func (c *Collection) put(f *Feature) (created bool) {
 func (c *Collection) set(f *Feature) (old *Feature) {
 	// One search of the id tree: Set hands back what it replaced.
 	old, _ = c.ids.Set(f.ID(), f)
+	if old != nil {
+		c.noteProps(old, -1)
+	}
+	c.noteProps(f, 1)
 	if !c.s.indexLater { // replaying: the index comes later
 		if old != nil && old.geom != nil {
 			min, max := box(old.geom.Rect())

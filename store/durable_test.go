@@ -46,6 +46,7 @@ func dump(s *Store) string {
 		})
 		slices.Sort(index)
 		fmt.Fprintf(&b, "  index: %s\n", strings.Join(index, ", "))
+		fmt.Fprintf(&b, "  queryables: %v\n", c.Queryables())
 	}
 	return b.String()
 }

@@ -35,6 +35,10 @@ type Query struct {
 	// has, with a Next cursor to go on from: the request's budget less the
 	// time to answer.
 	StopAt time.Time
+	// Filter, when set, is what a feature must pass beyond Kind (a CQL2
+	// filter): a page may then come back short with a Next, as when
+	// StopAt cuts it. It must not keep f.
+	Filter func(f *Feature) bool
 }
 
 // Page is a query's answer. Reuse one with Reset.
@@ -102,14 +106,21 @@ func (c *Collection) Query(q *Query, p *Page) {
 	}
 	switch q.Kind {
 	case All:
-		c.scan(q, p, nil)
-		if !p.Stopped {
+		c.scan(q, p, q.Filter)
+		if !p.Stopped && q.Filter == nil {
 			p.Matched = c.Len()
 		}
 	case Nearby:
+		if q.Filter != nil {
+			panic("BUG: a filtered nearby query")
+		}
 		c.nearby(q, p)
 	default:
 		match := c.predicate(q, p)
+		if filter := q.Filter; filter != nil {
+			spatial := match
+			match = func(f *Feature) bool { return spatial(f) && filter(f) }
+		}
 		if !c.fromIndex(q, p, match) {
 			c.scan(q, p, match)
 		}
