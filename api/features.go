@@ -124,7 +124,10 @@ func (a *Features) Register(r *server.Router) {
 	reader(r.Handle("GET", "/collections/{c}", server.Inline, a.read(a.collection)), a.either(nil), formatParam)
 	a.handleWrite(r, "PUT", "/collections/{c}", a.createCollection)
 	a.handleWrite(r, "DELETE", "/collections/{c}", a.dropCollection)
-	reader(r.Handle("GET", "/collections/{c}/items", server.Inline, a.read(a.items)), a.either(largeListing), itemsParams)
+	rt := r.Handle("GET", "/collections/{c}/items", server.Inline, a.read(a.items))
+	reader(rt, a.either(largeListing), itemsParams)
+	rt.MoreParams = a.isQueryable // ?name=A
+	reader(r.Handle("GET", "/collections/{c}/queryables", server.Inline, a.read(a.queryables)), a.either(nil), formatParam)
 	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
 	reader(r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)), a.either(nil), formatParam)
 	if a.async {
@@ -163,7 +166,7 @@ func (a *Features) Register(r *server.Router) {
 // and the search (whose parameters are in its body) take none.
 var (
 	formatParam = []string{"f"}
-	itemsParams = []string{"bbox", "bbox-crs", "limit", "cursor", "f"}
+	itemsParams = append([]string{"bbox", "bbox-crs", "limit", "cursor", "f"}, filterParams...)
 )
 
 // reader sets a read route's offloading and parameters.
@@ -270,7 +273,17 @@ var conformanceDoc = []byte(`{"conformsTo":[` +
 	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",` +
 	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",` +
 	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",` +
-	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update"]}`)
+	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",` +
+	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",` +
+	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",` +
+	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",` +
+	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/property-property",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"]}`)
 
 func (a *Features) conformance(ctx *fasthttp.RequestCtx) {
 	if !acceptable(ctx, mtJSON) {

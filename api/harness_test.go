@@ -30,7 +30,7 @@ var spec = sync.OnceValues(func() (routers.Router, error) {
 		return nil, err
 	}
 	for _, ct := range []string{"application/problem+json", "application/geo+json", "application/merge-patch+json",
-		"application/vnd.oai.openapi+json"} {
+		"application/vnd.oai.openapi+json", "application/schema+json"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
 	}
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)

@@ -97,6 +97,9 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
+	if !listingFilter(ctx, c, q) {
+		return
+	}
 	q.StopAt = stopAt(ctx)
 	c.Query(q, &l.p)
 	l.encodeFeatures(encodeUntil(ctx))

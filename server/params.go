@@ -32,7 +32,7 @@ func checkParams(ctx *fasthttp.RequestCtx, rt *Route) bool {
 		return false
 	}
 	for k := range args.All() {
-		if !rt.takes(k) {
+		if !rt.takes(k) && (rt.MoreParams == nil || !rt.MoreParams(ctx, k)) {
 			WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemBadParameter,
 				fmt.Sprintf("unknown query parameter %q: %s %s takes %s", k, rt.Method, rt.Pattern, paramList(rt)))
 			return false
@@ -72,5 +72,9 @@ func paramList(rt *Route) string {
 	if len(rt.Params) == 0 {
 		return "no query parameters"
 	}
-	return "only " + strings.Join(rt.Params, ", ")
+	more := ""
+	if rt.MoreParams != nil {
+		more = " and the collection's queryables"
+	}
+	return "only " + strings.Join(rt.Params, ", ") + more
 }

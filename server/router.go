@@ -44,6 +44,10 @@ type Route struct {
 	// serving); any other, or one of them given twice, is answered 400
 	// before the handler runs (params.go). nil: none.
 	Params []string
+	// MoreParams, when set, names the parameters a request may take beyond
+	// Params, which depend on the request (a collection's queryables).
+	// What it allows may be given once, as Params.
+	MoreParams func(ctx *fasthttp.RequestCtx, name []byte) bool
 	// Offload, set on an Inline route, says of a request whether it may
 	// cost milliseconds (a search polygon of many vertices, a page of
 	// thousands of features), which an event loop must never spend: then

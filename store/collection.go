@@ -44,8 +44,8 @@ type Collection struct {
 	title, desc string
 	ids         *btree.Map[string, *Feature]
 	tree        *spatialIndex
-	visible     uint64 // features of higher versions are not visible yet
-	pending     int    // how many such features the trees hold
+	visible     uint64                 // features of higher versions are not visible yet
+	pending     int                    // how many such features the trees hold
 	props       map[string]*propCounts // the properties' types (queryables.go)
 }
 

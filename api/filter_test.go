@@ -1,0 +1,152 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/geometryos/daemon1/cql2"
+	"github.com/geometryos/daemon1/store"
+)
+
+// loadProps makes collection c of n points with random properties.
+func loadProps(t *testing.T, d *daemon, rng *rand.Rand, n int) {
+	t.Helper()
+	d.do("PUT", "/collections/c", "").expect(t, 201, "")
+	var fs []string
+	for i := range n {
+		props := map[string]any{}
+		if rng.IntN(6) > 0 {
+			props["name"] = []string{"Anna", "Bert", "Cleo", "anna", "Ben", "Zoë"}[rng.IntN(6)]
+		}
+		if rng.IntN(6) > 0 {
+			props["pop"] = rng.IntN(100)
+		}
+		switch rng.IntN(3) {
+		case 0:
+			props["flag"] = rng.IntN(2) == 0
+		case 1:
+			props["flag"] = nil
+		}
+		p, _ := json.Marshal(props)
+		fs = append(fs, fmt.Sprintf(`{"type":"Feature","id":"f%04d","geometry":{"type":"Point","coordinates":[%g,%g]},"properties":%s}`,
+			i, rng.Float64()*10, rng.Float64()*10, p))
+	}
+	d.do("POST", "/collections/c/items", `{"type":"FeatureCollection","features":[`+strings.Join(fs, ",")+`]}`).expect(t, 201, "")
+}
+
+// brutally filters every feature of c with the compiled filter.
+func brutally(t *testing.T, s *store.Store, filter, lang string) []string {
+	t.Helper()
+	c := s.Collection("c")
+	e, err := parseFilter(filter, lang, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := cql2.Compile(e, queryablesOf(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p store.Page
+	c.Query(&store.Query{Kind: store.All, Limit: 100000}, &p)
+	var ids []string
+	for _, feat := range p.Features {
+		if f.Match(feat.Properties(), feat.Geometry()) {
+			ids = append(ids, feat.ID())
+		}
+	}
+	return ids
+}
+
+// paged follows the next links of a listing from path and returns the ids.
+func (d *daemon) paged(t *testing.T, path string) []string {
+	t.Helper()
+	var ids []string
+	for n := 0; path != ""; n++ {
+		if n > 1000 {
+			t.Fatal("paging does not end")
+		}
+		var page struct {
+			Features []struct{ ID string }
+			Links    []struct{ Rel, Href string }
+		}
+		if err := json.Unmarshal(d.do("GET", path, "").expect(t, 200, "").body, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Features {
+			ids = append(ids, f.ID)
+		}
+		path = ""
+		for _, l := range page.Links {
+			if l.Rel == "next" {
+				u, _ := url.Parse(l.Href)
+				path = u.RequestURI()
+			}
+		}
+	}
+	return ids
+}
+
+// Filtered listings, paged with random page sizes, are what the filter
+// picks among all the features, in text and in JSON, with and without a
+// bbox, and with queryables as parameters.
+func TestFilteredListingsMatchBruteForce(t *testing.T) {
+	d := startDaemon(t, "gnet", Options{})
+	rng := rand.New(rand.NewPCG(7, 7))
+	loadProps(t, d, rng, 400)
+	filters := []string{
+		"name = 'Anna'", "pop > 50", "pop >= 10 AND pop < 20 OR name LIKE 'B%'", "NOT (pop BETWEEN 20 AND 80)",
+		"name IN ('Cleo', 'Zoë') AND flag = TRUE", "flag IS NULL", "name IS NOT NULL AND pop IS NULL", "name NOT LIKE '_nna'",
+		"S_INTERSECTS(geometry, BBOX(2, 2, 6, 6)) AND pop < 50", "S_INTERSECTS(geometry, BBOX(0, 0, 3, 10))", "name = name AND pop <> pop",
+	}
+	for _, f := range filters {
+		want := brutally(t, d.store, f, "")
+		limit := 1 + rng.IntN(60)
+		got := d.paged(t, fmt.Sprintf("/collections/c/items?limit=%d&filter=%s", limit, url.QueryEscape(f)))
+		equalIDs(t, f, got, want)
+		e, _ := cql2.ParseText(f)
+		got = d.paged(t, fmt.Sprintf("/collections/c/items?limit=%d&filter-lang=cql2-json&filter=%s", limit, url.QueryEscape(string(cql2.JSON(e)))))
+		equalIDs(t, f+" (cql2-json)", got, want)
+	}
+	box := brutally(t, d.store, "S_INTERSECTS(geometry, BBOX(1, 1, 5, 5)) AND name = 'Bert' AND pop = 7", "")
+	got := d.paged(t, "/collections/c/items?bbox=1,1,5,5&name=Bert&pop=7&limit=3")
+	equalIDs(t, "bbox and queryables as parameters", got, box)
+}
+
+func equalIDs(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	sort.Strings(want)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("%s: got %d features, want %d\ngot  %v\nwant %v", what, len(got), len(want), got, want)
+	}
+}
+
+// Queryables, and the errors a filter can get, with where.
+func TestQueryablesAndFilterErrors(t *testing.T) {
+	d := startDaemon(t, "gnet", Options{})
+	loadProps(t, d, rand.New(rand.NewPCG(1, 1)), 50)
+	q := d.do("GET", "/collections/c/queryables", "").expect(t, 200, "").json(t)
+	props := q["properties"].(map[string]any)
+	if fmt.Sprint(props["name"]) != "map[title:name type:string]" || fmt.Sprint(props["pop"]) != "map[title:pop type:number]" ||
+		fmt.Sprint(props["flag"]) != "map[title:flag type:boolean]" || props["geometry"] == nil || q["additionalProperties"] != false {
+		t.Fatalf("queryables %v", q)
+	}
+	bad := func(query, detail string) {
+		t.Helper()
+		p := d.do("GET", "/collections/c/items?"+query, "").expect(t, 400, "/problems/invalid-parameter").json(t)
+		if !strings.Contains(p["detail"].(string), detail) {
+			t.Fatalf("%s: %v, want %q", query, p["detail"], detail)
+		}
+	}
+	bad("filter="+url.QueryEscape("nope = 1"), `character 1: unknown property "nope"`)
+	bad("filter="+url.QueryEscape("name = 'A' AND pop = 'x'"), `character 16: "pop" (a number) cannot be compared`)
+	bad("filter="+url.QueryEscape("name = "), "expected an operand")
+	bad("filter=x&filter-lang=ecql", `filter-lang "ecql" is not supported`)
+	bad("filter-lang=cql2-text", "go with a filter")
+	bad("nope=1", `unknown query parameter "nope"`)
+	d.do("GET", "/conformance", "").expect(t, 200, "")
+}
