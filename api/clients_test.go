@@ -87,6 +87,30 @@ func TestGDAL(t *testing.T) {
 		t.Fatalf("ogrinfo does not count 1235 features:\n%s", out)
 	}
 
+	// -where goes to the server as a filter (GDAL 3.6 sends the drafts'
+	// cql-text; later GDALs cql2-text), and the answer is the brute force's.
+	where := filepath.Join(t.TempDir(), "where.geojson")
+	cmd := exec.Command(ogr2ogr, "-f", "GeoJSON", where, src, "parcels", "-where", "i < 300 AND name LIKE 'parcel 1%'", "-oo", "PAGE_SIZE=50")
+	cmd.Env = append(os.Environ(), "GDAL_HTTP_TIMEOUT=30", "CPL_DEBUG=ON")
+	if dbg, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(dbg), "&filter-lang=cql") {
+		t.Fatalf("ogr2ogr -where: %v; the filter was not sent to the server:\n%s", err, dbg)
+	}
+	var wantWhere []string
+	for i := 0; i < 300; i++ {
+		if strings.HasPrefix(fmt.Sprint("parcel ", i), "parcel 1") {
+			wantWhere = append(wantWhere, fmt.Sprintf("p%04d", i))
+		}
+	}
+	var gotWhere []string
+	for _, f := range readGeoJSON(t, where).Features {
+		gotWhere = append(gotWhere, f.Properties["id"].(string))
+	}
+	slices.Sort(gotWhere)
+	slices.Sort(wantWhere)
+	if !slices.Equal(gotWhere, wantWhere) {
+		t.Fatalf("ogr2ogr -where got %d features %v, want %d", len(gotWhere), gotWhere, len(wantWhere))
+	}
+
 	// The whole collection, 100 a page: 13 pages through next links.
 	out := filepath.Join(t.TempDir(), "all.geojson")
 	run(ogr2ogr, "-f", "GeoJSON", out, src, "parcels", "-oo", "PAGE_SIZE=100")
@@ -176,8 +200,10 @@ from owslib.ogcapi.features import Features
 w = Features(sys.argv[1])
 cols = [c["id"] for c in w.collections()["collections"]]
 items = w.collection_items("parcels", bbox=[0.31, 0.11, 0.5, 0.25], limit=1000)
+queryables = w.collection_queryables("parcels")
 print(json.dumps({"collections": cols, "title": w.collection("parcels")["title"],
-	"returned": items["numberReturned"], "ids": sorted(f["id"] for f in items["features"])}))
+	"returned": items["numberReturned"], "ids": sorted(f["id"] for f in items["features"]),
+	"queryables": sorted(queryables["properties"])}))
 `
 
 // OWSLib lists the collections and fetches items with a bbox.
@@ -197,12 +223,14 @@ func TestOWSLib(t *testing.T) {
 		Title       string
 		Returned    int
 		IDs         []string
+		Queryables  []string
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	want := inBox()
-	if !slices.Equal(got.Collections, []string{"parcels"}) || got.Title != "Parcels" || got.Returned != len(want) || !slices.Equal(got.IDs, want) {
+	if !slices.Equal(got.Collections, []string{"parcels"}) || got.Title != "Parcels" || got.Returned != len(want) || !slices.Equal(got.IDs, want) ||
+		!slices.Equal(got.Queryables, []string{"geometry", "i", "name"}) {
 		t.Fatalf("owslib saw %+v\nwant ids %v", got, want)
 	}
 }

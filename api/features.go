@@ -342,6 +342,12 @@ func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) [
 	b = appendLink(b, ctx, "self", "application/json", "this collection", "/collections/", name)
 	b = append(b, ',')
 	b = appendLink(b, ctx, "items", codec.GeoJSONContentType, "its features", "/collections/", name, "/items")
+	// The queryables, under Part 3's relation and under the older
+	// "queryables" that GDAL before 3.7 looks for.
+	for _, rel := range []string{"http://www.opengis.net/def/rel/ogc/1.0/queryables", "queryables"} {
+		b = append(b, ',')
+		b = appendLink(b, ctx, rel, "application/schema+json", "the properties a filter may name", "/collections/", name, "/queryables")
+	}
 	return append(b, "]}"...)
 }
 

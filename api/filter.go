@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -78,7 +79,7 @@ func parseFilter(text, lang, crs string) (cql2.Expr, error) {
 		return nil, errorf("filter-crs %q is not supported: coordinates are in %s", crs, crs84)
 	}
 	switch lang {
-	case "", "cql2-text":
+	case "", "cql2-text", "cql-text": // (cql-text: the drafts' name, which GDAL before 3.7 sends)
 		return cql2.ParseText(text)
 	case "cql2-json":
 		return cql2.ParseJSON([]byte(text))
@@ -148,7 +149,13 @@ func (a *Features) queryables(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	props := c.Queryables()
-	respond(ctx, fasthttp.StatusOK, mtSchema, func(b []byte) []byte {
+	// application/schema+json, unless the client asks for JSON without it
+	// (GDAL before 3.7 refuses any other type).
+	mt, accept := mtSchema, ctx.Request.Header.Peek("Accept")
+	if len(accept) > 0 && !bytes.Contains(accept, mtSchema) && acceptsAny(accept, [][]byte{mtJSON}) {
+		mt = mtJSON
+	}
+	respond(ctx, fasthttp.StatusOK, mt, func(b []byte) []byte {
 		b = append(b, `{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"http://`...)
 		b = codec.AppendStringContent(b, ctx.Host())
 		b = append(b, "/collections/"...)
@@ -167,7 +174,17 @@ func (a *Features) queryables(ctx *fasthttp.RequestCtx) {
 			}
 			b = append(b, '}')
 		}
-		return append(b, `},"additionalProperties":false}`...)
+		// The drafts' list of queryables, beside the schema, for GDAL before 3.7.
+		b = append(b, `},"additionalProperties":false,"queryables":[`...)
+		for i, p := range props {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = codec.AppendString(b, p.Name)
+			b = append(b, '}')
+		}
+		return append(b, "]}"...)
 	})
 }
 
