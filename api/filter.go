@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -105,18 +106,49 @@ func literalFor(v string, t store.JSONTypes) cql2.Operand {
 // every match lies in a box (S_INTERSECTS with a BBOX or POINT, at its
 // top level) lets the spatial index find the candidates.
 func applyFilter(ctx *fasthttp.RequestCtx, c *store.Collection, q *store.Query, e cql2.Expr) bool {
-	f, err := cql2.Compile(e, queryablesOf(c))
-	if err != nil {
+	if err := compileFilter(c, q, e); err != nil {
 		badParam(ctx, "%v", err)
 		return false
 	}
-	q.Filter = func(feat *store.Feature) bool { return f.Match(feat.Properties(), feat.Geometry()) }
 	if q.Kind == store.All {
 		if r, ok := indexBox(e); ok {
 			q.Kind, q.BBox = store.BBox, r
 		}
 	}
 	return true
+}
+
+// compileFilter compiles e against c's queryables into q.Filter.
+func compileFilter(c *store.Collection, q *store.Query, e cql2.Expr) error {
+	f, err := cql2.Compile(e, queryablesOf(c))
+	if err != nil {
+		return err
+	}
+	q.Filter = func(feat *store.Feature) bool { return f.Match(feat.Properties(), feat.Geometry()) }
+	return nil
+}
+
+// searchFilter reads the filter member of a search body: a cql2-text
+// string, or a cql2-json object (filter-lang may say which).
+func searchFilter(raw []byte, lang *string) (cql2.Expr, error) {
+	l := ""
+	if lang != nil {
+		l = *lang
+	}
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		if l == "cql2-json" {
+			return cql2.ParseJSON([]byte(s))
+		}
+		return parseFilter(s, l, "")
+	}
+	if l != "" && l != "cql2-json" {
+		return nil, errorf("filter-lang %q with a JSON object: the object is cql2-json", l)
+	}
+	return cql2.ParseJSON(raw)
 }
 
 // indexBox finds a box every match of e lies in.

@@ -150,3 +150,61 @@ func TestQueryablesAndFilterErrors(t *testing.T) {
 	bad("nope=1", `unknown query parameter "nope"`)
 	d.do("GET", "/conformance", "").expect(t, 200, "")
 }
+
+// A search's filter member composes with intersects, within and nearby:
+// the answer is the spatial query's, filtered, paged.
+func TestSearchWithAFilter(t *testing.T) {
+	d := startDaemon(t, "gnet", Options{})
+	loadProps(t, d, rand.New(rand.NewPCG(3, 3)), 300)
+	c := d.store.Collection("c")
+	ids := func(body string) []string {
+		t.Helper()
+		var page struct {
+			Features []struct{ ID string }
+			Next     string
+		}
+		var out []string
+		for n := 0; n < 100; n++ {
+			b := body
+			if page.Next != "" {
+				b = strings.TrimSuffix(body, "}") + `,"cursor":"` + page.Next + `"}`
+			}
+			page.Next = ""
+			page.Features = nil
+			if err := json.Unmarshal(d.do("POST", "/collections/c/search", b).expect(t, 200, "").body, &page); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range page.Features {
+				out = append(out, f.ID)
+			}
+			if page.Next == "" {
+				return out
+			}
+		}
+		t.Fatal("paging does not end")
+		return nil
+	}
+	within := `{"within":{"type":"Polygon","coordinates":[[[1,1],[8,1],[8,8],[1,8],[1,1]]]},"limit":7,"filter":"pop < 50"}`
+	want := brutally(t, d.store, "S_INTERSECTS(geometry, BBOX(1, 1, 8, 8)) AND pop < 50", "")
+	equalIDs(t, "within, filtered", ids(within), want)
+	asJSON := `{"within":{"type":"Polygon","coordinates":[[[1,1],[8,1],[8,8],[1,8],[1,1]]]},"limit":7,"filter":{"op":"<","args":[{"property":"pop"},50]}}`
+	equalIDs(t, "within, filtered in cql2-json", ids(asJSON), want)
+
+	// nearby: the 20 nearest among those named Anna, nearest first.
+	got := ids(`{"nearby":{"point":[5,5],"k":20},"limit":6,"filter":"name = 'Anna'"}`)
+	var p store.Page
+	e, _ := cql2.ParseText("name = 'Anna'")
+	q := store.Query{Kind: store.Nearby, Lon: 5, Lat: 5, K: 20, Limit: 20}
+	if err := compileFilter(c, &q, e); err != nil {
+		t.Fatal(err)
+	}
+	c.Query(&q, &p)
+	var wantNear []string
+	for _, f := range p.Features {
+		wantNear = append(wantNear, f.ID())
+	}
+	if fmt.Sprint(got) != fmt.Sprint(wantNear) || len(got) != 20 {
+		t.Fatalf("nearby, filtered: %v, want %v", got, wantNear)
+	}
+	d.do("POST", "/collections/c/search", `{"nearby":{"point":[5,5]},"filter":"nope = 1"}`).expect(t, 400, "/problems/invalid-body")
+}

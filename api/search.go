@@ -18,6 +18,10 @@ type searchBody struct {
 	Nearby     *nearbyBody     `json:"nearby"`
 	Limit      *int            `json:"limit"`
 	Cursor     *string         `json:"cursor"`
+	// Filter is a CQL2 filter beside the spatial query: a cql2-text
+	// string, or a cql2-json object.
+	Filter     json.RawMessage `json:"filter"`
+	FilterLang *string         `json:"filter-lang"`
 }
 
 type nearbyBody struct {
@@ -42,7 +46,7 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 		err = endOfInput(dec, ctx.Request.Body())
 	}
 	if err != nil {
-		badBody(ctx, "the body must be {\"intersects\"|\"within\": geometry} or {\"nearby\": {\"point\": [lon, lat], \"k\": n, \"radius\": metres}}, with optional \"limit\" and \"cursor\": %v", err)
+		badBody(ctx, "the body must be {\"intersects\"|\"within\": geometry} or {\"nearby\": {\"point\": [lon, lat], \"k\": n, \"radius\": metres}}, with optional \"limit\", \"cursor\", \"filter\" and \"filter-lang\": %v", err)
 		return
 	}
 	l := a.pages.get()
@@ -50,6 +54,16 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 	if err := body.query(&l.q, a.maxVert); err != nil {
 		fail(ctx, err, Subject{})
 		return
+	}
+	if len(body.Filter) > 0 && string(body.Filter) != "null" {
+		e, err := searchFilter(body.Filter, body.FilterLang)
+		if err == nil {
+			err = compileFilter(c, &l.q, e)
+		}
+		if err != nil {
+			badBody(ctx, "filter: %v", err)
+			return
+		}
 	}
 	l.q.StopAt = stopAt(ctx)
 	c.Query(&l.q, &l.p)

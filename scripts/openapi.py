@@ -126,7 +126,9 @@ schemas = {
      "k": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
      "radius": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "description": "metres"}}},
    "limit": {"type": "integer", "minimum": 1, "default": 10, "description": "page size; above 10000 means 10000"},
-   "cursor": {"type": "string", "description": "the next cursor of the previous page, unchanged"}}},
+   "cursor": {"type": "string", "description": "the next cursor of the previous page, unchanged"},
+   "filter": {"description": "a CQL2 filter the features must pass too: a cql2-text string, or a cql2-json object", "oneOf": [{"type": "string"}, {"type": "object"}]},
+   "filter-lang": {"type": "string", "enum": ["cql2-text", "cql2-json"], "description": "the filter's encoding: by default cql2-text for a string, cql2-json for an object"}}},
  "MergePatch": {"type": "object", "description": "an RFC 7396 merge patch of the feature: geometry and/or properties; the id cannot change"},
 }
 params = {

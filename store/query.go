@@ -111,9 +111,6 @@ func (c *Collection) Query(q *Query, p *Page) {
 			p.Matched = c.Len()
 		}
 	case Nearby:
-		if q.Filter != nil {
-			panic("BUG: a filtered nearby query")
-		}
 		c.nearby(q, p)
 	default:
 		match := c.predicate(q, p)
@@ -348,7 +345,7 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		if q.Radius > 0 && d > q.Radius {
 			return false
 		}
-		if c.hidden(f) {
+		if c.hidden(f) || q.Filter != nil && !q.Filter(f) {
 			return true
 		}
 		if cur.passed(d, f) {
@@ -406,7 +403,7 @@ func (c *Collection) nearbyInBox(q *Query, p *Page, want int, radius float64, fi
 	cur, hits, within := q.Cursor, p.hits[:0], 0
 	for _, f := range p.cands {
 		d := Distance(f.geom, q.Lon, q.Lat)
-		if d > radius {
+		if d > radius || q.Filter != nil && !q.Filter(f) {
 			continue
 		}
 		within++

@@ -188,8 +188,15 @@ func testNearbyMatchesBruteForce(t *testing.T) {
 			radius = rng.Float64() * 800e3
 		}
 		limit := 1 + rng.IntN(50)
+		var filter func(*Feature) bool // every third search: a filter that keeps one feature in three
+		if i%3 == 2 {
+			filter = func(f *Feature) bool { return strings.HasSuffix(f.Properties(), "0}") || strings.HasSuffix(f.Properties(), "3}") }
+		}
 		var all []hit
 		c.ids.Scan(func(id string, f *Feature) bool {
+			if filter != nil && !filter(f) {
+				return true
+			}
 			if d := Distance(f.geom, lon, lat); radius == 0 || d <= radius {
 				all = append(all, hit{id, d})
 			}
@@ -201,8 +208,8 @@ func testNearbyMatchesBruteForce(t *testing.T) {
 		for _, h := range all {
 			want = append(want, h.id)
 		}
-		got, dists := pages(t, c, Query{Kind: Nearby, Lon: lon, Lat: lat, K: k, Radius: radius, Limit: limit})
-		what := fmt.Sprintf("nearby %g,%g k=%d radius=%g limit=%d", lon, lat, k, radius, limit)
+		got, dists := pages(t, c, Query{Kind: Nearby, Lon: lon, Lat: lat, K: k, Radius: radius, Limit: limit, Filter: filter})
+		what := fmt.Sprintf("nearby %g,%g k=%d radius=%g limit=%d filtered=%v", lon, lat, k, radius, limit, filter != nil)
 		equalIDs(t, what, got, want)
 		for j := range all {
 			if dists[j] != all[j].d {
