@@ -11,8 +11,8 @@ import (
 // appendFeature appends f as a GeoJSON Feature, without its closing brace
 // (a single feature adds its links). The geometry and the properties are
 // the JSON stored (a 2D point is encoded from its two numbers); withDist
-// adds the foreign member "distance" (metres).
-func appendFeature(dst []byte, f *store.Feature, withDist bool, dist float64) []byte {
+// adds the foreign member "distance" (metres); t (nil: none) trims it.
+func appendFeature(dst []byte, f *store.Feature, withDist bool, dist float64, t *trim) []byte {
 	dst = append(dst, `{"type":"Feature","id":`...)
 	if f.NumericID() {
 		dst = append(dst, f.ID()...)
@@ -20,17 +20,15 @@ func appendFeature(dst []byte, f *store.Feature, withDist bool, dist float64) []
 		dst = codec.AppendString(dst, f.ID())
 	}
 	dst = append(dst, `,"geometry":`...)
-	if lon, lat, ok := f.Point(); ok {
+	if t != nil && t.skipGeometry {
+		dst = append(dst, "null"...)
+	} else if lon, lat, ok := f.Point(); ok {
 		dst = codec.AppendPoint(dst, lon, lat)
 	} else {
 		dst = append(dst, f.GeometryJSON()...)
 	}
 	dst = append(dst, `,"properties":`...)
-	if p := f.Properties(); p != "" {
-		dst = append(dst, p...)
-	} else {
-		dst = append(dst, "null"...)
-	}
+	dst = t.appendProperties(dst, f.Properties())
 	if withDist {
 		dst = append(dst, `,"distance":`...)
 		dst = codec.AppendFloat(dst, dist)
@@ -86,7 +84,7 @@ func (l *listing) encodeFeatures(until time.Time) {
 		if withDist {
 			d = p.Dists[i]
 		}
-		b = appendFeature(b, f, withDist, d)
+		b = appendFeature(b, f, withDist, d, &l.trim)
 		b = append(b, '}')
 	}
 	l.feats = b

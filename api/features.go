@@ -129,7 +129,7 @@ func (a *Features) Register(r *server.Router) {
 	rt.MoreParams = a.isQueryable // ?name=A
 	reader(r.Handle("GET", "/collections/{c}/queryables", server.Inline, a.read(a.queryables)), a.either(nil), formatParam)
 	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
-	reader(r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)), a.either(nil), formatParam)
+	reader(r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)), a.either(nil), itemParams)
 	if a.async {
 		// Parsed on the event loop (on a worker when large), then handed to
 		// the committer, which answers it once it is durable.
@@ -166,7 +166,8 @@ func (a *Features) Register(r *server.Router) {
 // and the search (whose parameters are in its body) take none.
 var (
 	formatParam = []string{"f"}
-	itemsParams = append([]string{"bbox", "bbox-crs", "limit", "cursor", "f"}, filterParams...)
+	itemsParams = append(append([]string{"bbox", "bbox-crs", "limit", "cursor", "f"}, filterParams...), trimParams...)
+	itemParams  = append([]string{"f"}, trimParams...)
 )
 
 // reader sets a read route's offloading and parameters.

@@ -208,3 +208,23 @@ func TestSearchWithAFilter(t *testing.T) {
 	}
 	d.do("POST", "/collections/c/search", `{"nearby":{"point":[5,5]},"filter":"nope = 1"}`).expect(t, 400, "/problems/invalid-body")
 }
+
+// properties and skipGeometry trim what a read answers.
+func TestTrimmedFeatures(t *testing.T) {
+	d := startDaemon(t, "gnet", Options{})
+	d.do("PUT", "/collections/c", "").expect(t, 201, "")
+	d.do("PUT", "/collections/c/items/a", `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"name":"A","pop":3,"tags":[1,2]}}`).expect(t, 201, "")
+	f := func(path, want string) {
+		t.Helper()
+		got := d.do("GET", path, "").expect(t, 200, "").body
+		if !strings.Contains(string(got), want) {
+			t.Fatalf("GET %s: %s, want %s", path, got, want)
+		}
+	}
+	f("/collections/c/items/a?properties=tags,name", `"geometry":{"type":"Point","coordinates":[1,2]},"properties":{"tags":[1,2],"name":"A"}`)
+	f("/collections/c/items/a?properties=&skipGeometry=true", `"geometry":null,"properties":{}`)
+	f("/collections/c/items?properties=pop&skipGeometry=false", `"geometry":{"type":"Point","coordinates":[1,2]},"properties":{"pop":3}`)
+	f("/collections/c/items?skipGeometry=true", `"geometry":null,"properties":{"name":"A","pop":3,"tags":[1,2]}`)
+	d.do("GET", "/collections/c/items?properties=nope", "").expect(t, 400, "/problems/invalid-parameter")
+	d.do("GET", "/collections/c/items/a?skipGeometry=maybe", "").expect(t, 400, "/problems/invalid-parameter")
+}

@@ -24,6 +24,7 @@ type listing struct {
 	link  []byte
 	cur   []byte
 	feats []byte // the page's features, encoded
+	trim  trim
 }
 
 // maxPooledFeats is the largest encoded page a pooled listing keeps.
@@ -46,7 +47,7 @@ func (pp *pagePool) put(l *listing) {
 		return
 	}
 	l.p.Reset()
-	l.q = store.Query{}
+	l.q, l.trim = store.Query{}, trim{}
 	l.link, l.cur = l.link[:0], l.cur[:0]
 	if cap(l.feats) > maxPooledFeats {
 		l.feats = nil
@@ -97,7 +98,7 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	if !listingFilter(ctx, c, q) {
+	if !listingFilter(ctx, c, q) || !trimOf(ctx, c, &l.trim) {
 		return
 	}
 	q.StopAt = stopAt(ctx)
@@ -152,6 +153,10 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 	if c == nil || !acceptable(ctx, mtGeoJSON, mtJSON) {
 		return
 	}
+	var t trim
+	if ctx.QueryArgs().Len() > 0 && !trimOf(ctx, c, &t) {
+		return
+	}
 	id := server.Param(ctx, "id")
 	f, ok := c.GetBytes(id)
 	if !ok {
@@ -165,12 +170,13 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
-	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f) })
+	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f, &t) })
 }
 
-// appendItem appends one feature with its links (self and collection).
-func appendItem(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Feature) []byte {
-	b = appendFeature(b, f, false, 0)
+// appendItem appends one feature with its links (self and collection),
+// trimmed by t (nil: not).
+func appendItem(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Feature, t *trim) []byte {
+	b = appendFeature(b, f, false, 0, t)
 	b = append(b, `,"links":[`...)
 	b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "", "/collections/", c.Name(), "/items/", url.PathEscape(f.ID()))
 	b = append(b, ',')
@@ -188,7 +194,7 @@ func answerFeature(ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Featu
 		status = fasthttp.StatusCreated
 		ctx.Response.Header.Set("Location", "/collections/"+c.Name()+"/items/"+url.PathEscape(f.ID()))
 	}
-	respond(ctx, status, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f) })
+	respond(ctx, status, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f, nil) })
 }
 
 func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
@@ -325,7 +331,7 @@ func (a *Features) patchItem(ctx *fasthttp.RequestCtx) {
 	}
 	id := server.Param(ctx, "id")
 	f, err := c.Update(string(id), ifMatch(ctx), func(cur *store.Feature) (*store.Input, error) {
-		doc, err := decodeNumbers(append(appendFeature(nil, cur, false, 0), '}'))
+		doc, err := decodeNumbers(append(appendFeature(nil, cur, false, 0, nil), '}'))
 		if err != nil {
 			return nil, err
 		}

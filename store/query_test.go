@@ -190,7 +190,9 @@ func testNearbyMatchesBruteForce(t *testing.T) {
 		limit := 1 + rng.IntN(50)
 		var filter func(*Feature) bool // every third search: a filter that keeps one feature in three
 		if i%3 == 2 {
-			filter = func(f *Feature) bool { return strings.HasSuffix(f.Properties(), "0}") || strings.HasSuffix(f.Properties(), "3}") }
+			filter = func(f *Feature) bool {
+				return strings.HasSuffix(f.Properties(), "0}") || strings.HasSuffix(f.Properties(), "3}")
+			}
 		}
 		var all []hit
 		c.ids.Scan(func(id string, f *Feature) bool {
