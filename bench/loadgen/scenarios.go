@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"sort"
 	"strconv"
 )
@@ -33,6 +34,18 @@ var scenarios = map[string]func(points int, a Area) ScenarioFunc{
 			x, y := a.Lon+rng.Float64()*a.W, a.Lat+rng.Float64()*a.W
 			dst = append(dst, "GET /collections/pts/items?limit=100&bbox="...)
 			dst = appendCoords(dst, x, y, x+0.01, y+0.01)
+			return append(dst, " HTTP/1.1\r\nHost: bench\r\n\r\n"...)
+		}
+	},
+	"bbox-filter": func(points int, a Area) ScenarioFunc {
+		// bbox's box, with a CQL2 filter on the property n that keeps half
+		// of the points (n < points/2).
+		filter := "&filter=" + url.QueryEscape("n < "+strconv.Itoa(points/2))
+		return func(dst []byte, rng *rand.Rand) []byte {
+			x, y := a.Lon+rng.Float64()*a.W, a.Lat+rng.Float64()*a.W
+			dst = append(dst, "GET /collections/pts/items?limit=100&bbox="...)
+			dst = appendCoords(dst, x, y, x+0.01, y+0.01)
+			dst = append(dst, filter...)
 			return append(dst, " HTTP/1.1\r\nHost: bench\r\n\r\n"...)
 		}
 	},

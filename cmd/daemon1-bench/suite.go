@@ -39,12 +39,12 @@ type plan struct {
 
 var plans = map[string]plan{
 	"quick": {duration: 3 * time.Second, warmup: time.Second, engineRounds: 1, points: []int{100_000},
-		scenarios: []string{"healthz", "get", "bbox", "nearby", "put"},
+		scenarios: []string{"healthz", "get", "bbox", "bbox-filter", "nearby", "put"},
 		headCells: []headCell{{"get", 1}, {"put", 16}}, headLoads: []float64{0.8}, headRepeats: 1, coldStarts: 1,
 		conns: []int{1, 16, 256}, putConns: []int{1, 64},
 		fleetPoints: 100_000, fleetConns: []int{1, 16}},
 	"full": {duration: 5 * time.Second, warmup: time.Second, engineRounds: 3, points: []int{100_000, 1_000_000},
-		scenarios: []string{"healthz", "get", "bbox", "nearby", "within", "put", "bulk"},
+		scenarios: []string{"healthz", "get", "bbox", "bbox-filter", "nearby", "within", "put", "bulk"},
 		headCells: []headCell{{"get", 1}, {"get", 16}, {"nearby", 1}, {"within", 1}, {"put", 1}, {"put", 16}},
 		headLoads: []float64{0.5, 0.8}, headRepeats: 3, coldStarts: 3,
 		conns: []int{1, 16, 256, 4096}, idleBusy: [2]int{10000, 256},
