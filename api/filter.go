@@ -10,6 +10,7 @@ import (
 	"github.com/geometryos/daemon1/cql2"
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
+	"github.com/tidwall/geojson"
 	"github.com/tidwall/geojson/geometry"
 	"github.com/valyala/fasthttp"
 )
@@ -155,11 +156,21 @@ func searchFilter(raw []byte, lang *string) (cql2.Expr, error) {
 func indexBox(e cql2.Expr) (geometry.Rect, bool) {
 	switch x := e.(type) {
 	case cql2.Spatial:
+		if x.Op == "s_disjoint" {
+			return geometry.Rect{}, false
+		}
+		if _, ok := x.With.(cql2.Property); ok { // the literal first: S_…(literal, geometry)
+			x.With = x.Geom
+		}
 		switch l := x.With.(type) {
 		case cql2.BBox:
 			return geometry.Rect{Min: geometry.Point{X: l.MinX, Y: l.MinY}, Max: geometry.Point{X: l.MaxX, Y: l.MaxY}}, true
 		case cql2.Point:
 			return geometry.Rect{Min: geometry.Point{X: l.X, Y: l.Y}, Max: geometry.Point{X: l.X, Y: l.Y}}, true
+		case cql2.Geometry:
+			if g, err := geojson.Parse(l.GeoJSON, nil); err == nil {
+				return g.Rect(), true
+			}
 		}
 	case cql2.Logic:
 		if x.Op == "and" {

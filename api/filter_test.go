@@ -102,6 +102,8 @@ func TestFilteredListingsMatchBruteForce(t *testing.T) {
 		"name = 'Anna'", "pop > 50", "pop >= 10 AND pop < 20 OR name LIKE 'B%'", "NOT (pop BETWEEN 20 AND 80)",
 		"name IN ('Cleo', 'Zoë') AND flag = TRUE", "flag IS NULL", "name IS NOT NULL AND pop IS NULL", "name NOT LIKE '_nna'",
 		"S_INTERSECTS(geometry, BBOX(2, 2, 6, 6)) AND pop < 50", "S_INTERSECTS(geometry, BBOX(0, 0, 3, 10))", "name = name AND pop <> pop",
+		"S_WITHIN(geometry, POLYGON((1 1, 7 1, 4 8, 1 1))) AND name IS NOT NULL", "S_DISJOINT(geometry, POLYGON((0 0, 9 0, 9 9, 0 0)))",
+		"S_CONTAINS(POLYGON((2 2, 6 2, 6 6, 2 6, 2 2)), geometry)",
 	}
 	for _, f := range filters {
 		want := brutally(t, d.store, f, "")

@@ -5,8 +5,10 @@
 //
 // Supported: Basic CQL2 (comparisons, IS NULL, AND, OR, NOT), Advanced
 // Comparison Operators (LIKE, BETWEEN, IN), Property-Property comparisons,
-// and Basic Spatial Functions (S_INTERSECTS of the geometry with a POINT or
-// a BBOX). Properties are the top-level members of a feature's properties;
+// Basic Spatial Functions (S_INTERSECTS of the geometry with a POINT or a
+// BBOX), and beyond it S_WITHIN, S_CONTAINS and S_DISJOINT, with LINESTRING,
+// POLYGON and MULTI* literals (not yet S_EQUALS, S_TOUCHES, S_CROSSES,
+// S_OVERLAPS, GEOMETRYCOLLECTION). Properties are the top-level members of a feature's properties;
 // "geometry" names its geometry.
 package cql2
 
@@ -62,10 +64,13 @@ type IsNull struct {
 
 // Spatial is a spatial function of the geometry and a spatial literal.
 type Spatial struct {
-	Op   string // "s_intersects"
+	Op   string // "s_intersects", "s_within", "s_contains", "s_disjoint"
 	Geom Operand
 	With Operand
 }
+
+// spatialOps are the spatial functions read.
+var spatialOps = map[string]bool{"s_intersects": true, "s_within": true, "s_contains": true, "s_disjoint": true}
 
 // Property names a feature's property (or its geometry: "geometry"). Pos
 // is where it was read (a character, or a JSON path), for errors.

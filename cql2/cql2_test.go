@@ -33,6 +33,10 @@ func TestParseText(t *testing.T) {
 	f("a = b", `("a" = "b")`)
 	f("S_INTERSECTS(geometry, POINT(13.4 52.5))", `S_INTERSECTS("geometry", POINT(13.4 52.5))`)
 	f("s_intersects(geometry,bbox(1,2,3,4)) and x=1", `(S_INTERSECTS("geometry", BBOX(1, 2, 3, 4)) AND ("x" = 1))`)
+	f("S_WITHIN(geometry, POLYGON((0 0, 2 0, 2 2, 0 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5)))", `S_WITHIN("geometry", POLYGON((0 0, 2 0, 2 2, 0 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5)))`)
+	f("S_DISJOINT(geometry, MULTIPOINT((1 2), (3 4)))", `S_DISJOINT("geometry", MULTIPOINT(1 2, 3 4))`)
+	f("S_CONTAINS(geometry, LINESTRING(1 2, 3 4))", `S_CONTAINS("geometry", LINESTRING(1 2, 3 4))`)
+	f("S_INTERSECTS(geometry, MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0))))", `S_INTERSECTS("geometry", MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0))))`)
 }
 
 func TestParseTextErrors(t *testing.T) {
@@ -62,6 +66,8 @@ func TestJSONRoundTrip(t *testing.T) {
 		`{"op":"between","args":[{"property":"pop"},1,5]}`,
 		`{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[1,2,3,4]}]}`,
 		`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[1,2]}]}`,
+		`{"op":"s_within","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[0,0],[2,0],[2,2],[0,0]]]}]}`,
+		`{"op":"s_disjoint","args":[{"type":"LineString","coordinates":[[0,0],[2,2]]},{"property":"geometry"}]}`,
 	} {
 		e, err := ParseJSON([]byte(in))
 		if err != nil {
@@ -111,7 +117,9 @@ func TestCompileErrors(t *testing.T) {
 	f("pop LIKE 'a%'", `property "pop" is a number, not a string`)
 	f("S_INTERSECTS(name, POINT(1 2))", "compares the property geometry")
 	f("S_INTERSECTS(geometry, POINT(200 2))", "outside")
-	f("geometry = 1", "only be an argument of S_INTERSECTS")
+	f("geometry = 1", "only be an argument of a spatial function")
+	f("S_WITHIN(geometry, POLYGON((0 0, 1 0, 1 1)))", "not valid")
+	f("S_CONTAINS(geometry, LINESTRING(0 0, 500 1))", "outside")
 }
 
 // eval is the reference: the expression over decoded properties, written
@@ -190,8 +198,22 @@ func eval(e Expr, props map[string]any, pt geometry.Point, located bool) bool {
 		_, ok := get(x.X)
 		return ok == x.Not
 	case Spatial:
-		b := x.With.(BBox)
-		return located && pt.X >= b.MinX && pt.X <= b.MaxX && pt.Y >= b.MinY && pt.Y <= b.MaxY
+		if b, ok := x.With.(BBox); ok {
+			return located && pt.X >= b.MinX && pt.X <= b.MaxX && pt.Y >= b.MinY && pt.Y <= b.MaxY
+		}
+		// A box as a POLYGON with half-integer corners: no point of the
+		// integer grid lies on its edge.
+		var box struct{ Coordinates [][][2]float64 }
+		json.Unmarshal([]byte(x.With.(Geometry).GeoJSON), &box)
+		r := box.Coordinates[0]
+		inside := pt.X > r[0][0] && pt.X < r[2][0] && pt.Y > r[0][1] && pt.Y < r[2][1]
+		switch x.Op {
+		case "s_within", "s_intersects":
+			return located && inside
+		case "s_disjoint":
+			return located && !inside
+		}
+		return false // a point contains no polygon
 	}
 	panic("unknown")
 }
@@ -251,7 +273,14 @@ func randExpr(rng *rand.Rand, depth int) Expr {
 	case 4:
 		return IsNull{X: x, Not: rng.IntN(2) == 0}
 	case 5:
-		return Spatial{Op: "s_intersects", Geom: Property{Name: "geometry"}, With: BBox{MinX: 0, MinY: 0, MaxX: float64(rng.IntN(10)), MaxY: float64(rng.IntN(10))}}
+		if rng.IntN(2) == 0 {
+			return Spatial{Op: "s_intersects", Geom: Property{Name: "geometry"}, With: BBox{MinX: 0, MinY: 0, MaxX: float64(rng.IntN(10)), MaxY: float64(rng.IntN(10))}}
+		}
+		x0, y0 := float64(rng.IntN(6))+0.5, float64(rng.IntN(6))+0.5
+		x1, y1 := x0+float64(1+rng.IntN(6)), y0+float64(1+rng.IntN(6))
+		poly := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`, x0, y0, x1, y0, x1, y1, x0, y1, x0, y0)
+		op := []string{"s_intersects", "s_within", "s_contains", "s_disjoint"}[rng.IntN(4)]
+		return Spatial{Op: op, Geom: Property{Name: "geometry"}, With: Geometry{GeoJSON: poly}}
 	}
 	return Compare{Op: []string{"=", "<>", "<", "<=", ">", ">="}[rng.IntN(6)], Left: x, Right: randOperand(rng, false)}
 }

@@ -203,9 +203,15 @@ func (c *compiler) expr(e Expr) (func(*env) bool, error) {
 }
 
 func (c *compiler) spatial(x Spatial) (func(*env) bool, error) {
-	g, lit := x.Geom, x.With
+	g, lit, op := x.Geom, x.With, x.Op
 	if _, ok := g.(Property); !ok {
 		g, lit = lit, g
+		switch op { // a literal within the geometry: the geometry contains it
+		case "s_within":
+			op = "s_contains"
+		case "s_contains":
+			op = "s_within"
+		}
 	}
 	p, ok := g.(Property)
 	if !ok || p.Name != "geometry" {
@@ -223,8 +229,27 @@ func (c *compiler) spatial(x Spatial) (func(*env) bool, error) {
 			return nil, &Error{Pos: p.Pos, Reason: "the BBOX must be minLon ≤ maxLon within [-180, 180], minLat ≤ maxLat within [-90, 90]"}
 		}
 		obj = geojson.NewRect(geometry.Rect{Min: geometry.Point{X: l.MinX, Y: l.MinY}, Max: geometry.Point{X: l.MaxX, Y: l.MaxY}})
+	case Geometry:
+		var err error
+		if obj, err = geojson.Parse(l.GeoJSON, nil); err == nil {
+			if r := obj.Rect(); !inRange(r.Min.X, r.Min.Y) || !inRange(r.Max.X, r.Max.Y) {
+				return nil, &Error{Pos: p.Pos, Reason: "the geometry literal has coordinates outside [-180, 180] × [-90, 90]"}
+			}
+			obj, err = geojson.Parse(l.GeoJSON, &geojson.ParseOptions{RequireValid: true})
+		}
+		if err != nil {
+			return nil, &Error{Pos: p.Pos, Reason: "the geometry literal is not valid (a ring must close and have 4 positions or more): " + err.Error()}
+		}
 	default:
-		return nil, &Error{Pos: p.Pos, Reason: strings.ToUpper(x.Op) + " compares the geometry with a POINT or a BBOX"}
+		return nil, &Error{Pos: p.Pos, Reason: strings.ToUpper(x.Op) + " compares the geometry with a geometry literal"}
+	}
+	switch op {
+	case "s_within":
+		return func(v *env) bool { return v.geom != nil && v.geom.Within(obj) }, nil
+	case "s_contains":
+		return func(v *env) bool { return v.geom != nil && v.geom.Contains(obj) }, nil
+	case "s_disjoint":
+		return func(v *env) bool { return v.geom != nil && !v.geom.Intersects(obj) }, nil
 	}
 	return func(v *env) bool { return v.geom != nil && v.geom.Intersects(obj) }, nil
 }
@@ -300,11 +325,11 @@ func (c *compiler) operand(o Operand, want Types) (func(*env) value, error) {
 	case Bool:
 		val := value{k: kBool, b: x.V}
 		return func(*env) value { return val }, nil
-	case Point, BBox:
-		return nil, &Error{Pos: "a spatial literal", Reason: "a spatial literal can only be an argument of S_INTERSECTS"}
+	case Point, BBox, Geometry:
+		return nil, &Error{Pos: "a spatial literal", Reason: "a spatial literal can only be an argument of a spatial function (S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT)"}
 	case Property:
 		if x.Name == "geometry" {
-			return nil, &Error{Pos: x.Pos, Reason: "the geometry can only be an argument of S_INTERSECTS"}
+			return nil, &Error{Pos: x.Pos, Reason: "the geometry can only be an argument of a spatial function (S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT)"}
 		}
 		t, ok := c.q(x.Name)
 		if !ok {

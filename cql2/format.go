@@ -100,6 +100,8 @@ func writeOperand(b *strings.Builder, o Operand) {
 		b.WriteString("POINT(" + num(x.X) + " " + num(x.Y) + ")")
 	case BBox:
 		b.WriteString("BBOX(" + num(x.MinX) + ", " + num(x.MinY) + ", " + num(x.MaxX) + ", " + num(x.MaxY) + ")")
+	case Geometry:
+		writeWKT(b, x)
 	default:
 		panic("BUG: an operand of an unknown kind")
 	}

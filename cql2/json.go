@@ -131,7 +131,7 @@ func exprJSON(v any, path string, depth int) (Expr, error) {
 			return nil, err
 		}
 		return IsNull{X: o[0]}, nil
-	case "s_intersects":
+	case "s_intersects", "s_within", "s_contains", "s_disjoint":
 		o, err := operands(2)
 		if err != nil {
 			return nil, err
@@ -163,6 +163,9 @@ func operandJSON(v any, path string) (Operand, error) {
 				return nil, err
 			}
 			return BBox{MinX: v[0], MinY: v[1], MaxX: v[2], MaxY: v[3]}, nil
+		}
+		if t, _ := x["type"].(string); t != "" && t != "Point" {
+			return geometryJSON(x, path)
 		}
 		if x["type"] == "Point" && len(x) == 2 {
 			c, _ := x["coordinates"].([]any)
@@ -253,6 +256,8 @@ func operandOf(o Operand) any {
 		return map[string]any{"type": "Point", "coordinates": []float64{x.X, x.Y}}
 	case BBox:
 		return map[string]any{"bbox": []float64{x.MinX, x.MinY, x.MaxX, x.MaxY}}
+	case Geometry:
+		return json.RawMessage(x.GeoJSON)
 	}
 	panic("BUG: an operand of an unknown kind")
 }

@@ -214,14 +214,15 @@ func (p *textParser) primary(depth int) Expr {
 		p.expect(")")
 		return e
 	}
-	if p.keyword("s_intersects") {
+	if p.tok.kind == tWord && spatialOps[strings.ToLower(p.tok.text)] {
+		op := strings.ToLower(p.tok.text)
 		p.next()
 		p.expect("(")
 		a := p.operand()
 		p.expect(",")
 		b := p.operand()
 		p.expect(")")
-		return Spatial{Op: "s_intersects", Geom: a, With: b}
+		return Spatial{Op: op, Geom: a, With: b}
 	}
 	x := p.operand()
 	if p.err != nil {
@@ -330,6 +331,9 @@ func (p *textParser) operand() Operand {
 			}
 			p.expect(")")
 			return BBox{MinX: v[0], MinY: v[1], MaxX: v[2], MaxY: v[3]}
+		case wktTypes[strings.ToUpper(t.text)].typ != "":
+			p.next()
+			return p.wkt(strings.ToUpper(t.text))
 		case isKeyword(t.text):
 			p.fail("expected an operand, found the keyword %s", strings.ToUpper(t.text))
 			return nil
