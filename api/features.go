@@ -166,7 +166,7 @@ func (a *Features) Register(r *server.Router) {
 // and the search (whose parameters are in its body) take none.
 var (
 	formatParam = []string{"f"}
-	itemsParams = append(append([]string{"bbox", "bbox-crs", "limit", "cursor", "f"}, filterParams...), trimParams...)
+	itemsParams = append(append(append([]string{"bbox", "bbox-crs", "limit", "cursor", "f"}, filterParams...), trimParams...), sortParams...)
 	itemParams  = append([]string{"f"}, trimParams...)
 )
 

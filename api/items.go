@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/geometryos/daemon1/codec"
 	"github.com/geometryos/daemon1/server"
@@ -92,7 +93,14 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 			})
 		}
 	}
-	if raw := args.Peek("cursor"); len(raw) > 0 {
+	var keys []sortKey
+	if raw := args.Peek("sortby"); len(raw) > 0 {
+		if keys, err = parseSortby(string(raw), c); err != nil {
+			badParam(ctx, "%v", err)
+			return
+		}
+	}
+	if raw := args.Peek("cursor"); len(raw) > 0 && keys == nil {
 		if q.Cursor, err = store.ParseCursor(raw, false); err != nil {
 			badParam(ctx, "cursor: %v", err)
 			return
@@ -102,8 +110,17 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	q.StopAt = stopAt(ctx)
-	c.Query(q, &l.p)
-	l.encodeFeatures(encodeUntil(ctx))
+	var sortNext []byte
+	if keys != nil {
+		if sortNext, err = sortedPage(c, l, keys, args.Peek("cursor")); err != nil {
+			badParam(ctx, "%v", err)
+			return
+		}
+		l.encodeFeatures(time.Time{}) // a sorted page is whole: its cursor is not an id's
+	} else {
+		c.Query(q, &l.p)
+		l.encodeFeatures(encodeUntil(ctx))
+	}
 
 	// The links: this page as asked, and the same query with the next
 	// cursor, both built in l.link.
@@ -114,7 +131,11 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 	}
 	selfEnd := len(l.link)
 	var nextCursor []byte
-	if l.p.Next.Set {
+	switch {
+	case sortNext != nil:
+		nextCursor = sortNext
+		l.link = appendNextQuery(append(l.link, path...), args, sortNext)
+	case keys == nil && l.p.Next.Set:
 		l.cur = l.p.Next.Append(l.cur[:0])
 		nextCursor = l.cur
 		l.link = appendNextQuery(append(l.link, path...), args, l.cur)
