@@ -20,12 +20,17 @@ func appendFeature(dst []byte, f *store.Feature, withDist bool, dist float64, t 
 		dst = codec.AppendString(dst, f.ID())
 	}
 	dst = append(dst, `,"geometry":`...)
+	c := crsCRS84
+	if t != nil {
+		c = t.crs
+	}
 	if t != nil && t.skipGeometry {
 		dst = append(dst, "null"...)
 	} else if lon, lat, ok := f.Point(); ok {
-		dst = codec.AppendPoint(dst, lon, lat)
+		x, y := c.fromCRS84(lon, lat)
+		dst = codec.AppendPoint(dst, x, y)
 	} else {
-		dst = append(dst, f.GeometryJSON()...)
+		dst = c.appendGeometry(dst, f.GeometryJSON())
 	}
 	dst = append(dst, `,"properties":`...)
 	dst = t.appendProperties(dst, f.Properties())

@@ -275,6 +275,7 @@ var conformanceDoc = []byte(`{"conformsTo":[` +
 	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",` +
 	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",` +
 	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",` +
+	`"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",` +
 	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",` +
 	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",` +
 	`"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",` +
@@ -313,6 +314,9 @@ func (a *Features) landing(ctx *fasthttp.RequestCtx) {
 
 const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
+// collectionCRS is what a collection says of its CRSs, and the start of its extent.
+var collectionCRS = `,"itemType":"feature","crs":` + crsList + `,"storageCrs":"` + crs84 + `","extent":{"spatial":{"bbox":[[`
+
 // appendCollection appends a collection's description.
 func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) []byte {
 	title, desc := c.Meta()
@@ -327,7 +331,7 @@ func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) [
 		b = append(b, `,"description":`...)
 		b = codec.AppendString(b, desc)
 	}
-	b = append(b, `,"itemType":"feature","crs":["`+crs84+`"],"extent":{"spatial":{"bbox":[[`...)
+	b = append(b, collectionCRS...)
 	min, max, ok := c.Bounds()
 	if !ok {
 		min, max = [2]float64{-180, -90}, [2]float64{180, 90}

@@ -72,11 +72,12 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	if raw := args.Peek("bbox"); len(raw) > 0 {
-		if crs := args.Peek("bbox-crs"); len(crs) > 0 && string(crs) != crs84 {
-			badParam(ctx, "bbox-crs %q is not supported: coordinates are in %s", crs, crs84)
+		in, err := parseCRS("bbox-crs", args.Peek("bbox-crs"))
+		if err != nil {
+			badParam(ctx, "%v", err)
 			return
 		}
-		minLon, minLat, maxLon, maxLat, err := parseBBox(raw)
+		minLon, minLat, maxLon, maxLat, err := parseBBox(raw, in)
 		if err != nil {
 			badParam(ctx, "%v", err)
 			return
@@ -141,6 +142,7 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 		l.link = appendNextQuery(append(l.link, path...), args, l.cur)
 	}
 	self, next := string(l.link[:selfEnd]), string(l.link[selfEnd:])
+	l.trim.contentCrs(ctx)
 	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte {
 		return appendCollectionPage(b, l, nextCursor, func(b []byte) []byte {
 			b = appendLink(b, ctx, "self", codec.GeoJSONContentType, "this page", self)
@@ -191,6 +193,7 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
+	t.contentCrs(ctx)
 	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f, &t) })
 }
 

@@ -213,7 +213,7 @@ func parseLimit(raw []byte) (int, error) {
 // parseBBox reads bbox=minLon,minLat,maxLon,maxLat (or the six-number
 // form with heights, which are ignored) in CRS84. minLon > maxLon is a box
 // that crosses the antimeridian.
-func parseBBox(raw []byte) (minLon, minLat, maxLon, maxLat float64, err error) {
+func parseBBox(raw []byte, in crs) (minLon, minLat, maxLon, maxLat float64, err error) {
 	var v [6]float64
 	n := 0
 	for rest := raw; ; {
@@ -240,6 +240,9 @@ func parseBBox(raw []byte) (minLon, minLat, maxLon, maxLat float64, err error) {
 	default:
 		return 0, 0, 0, 0, errorf("bbox %q must be minLon,minLat,maxLon,maxLat", raw)
 	}
+	// The two corners as read, in bbox-crs's axes, to CRS84.
+	minLon, minLat = in.toCRS84(minLon, minLat)
+	maxLon, maxLat = in.toCRS84(maxLon, maxLat)
 	switch {
 	case minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90:
 		return 0, 0, 0, 0, errorf("bbox %q is outside [-180,180]×[-90,90]", raw)

@@ -13,13 +13,14 @@ import (
 // (skipGeometry=true), or the properties it does not name
 // (properties=a,b; empty: none). The zero trim leaves out nothing.
 type trim struct {
+	crs          crs // the crs asked for (Part 2)
 	skipGeometry bool
 	some         bool     // properties was given
 	props        []string // the properties kept, in the order asked
 }
 
 // The trimming parameters of the reads of features.
-var trimParams = []string{"properties", "skipGeometry"}
+var trimParams = []string{"properties", "skipGeometry", "crs"}
 
 // trimOf reads the trimming parameters of a read in c into t, or answers
 // 400 and reports false. A property that is not one of c's queryables is
@@ -27,6 +28,11 @@ var trimParams = []string{"properties", "skipGeometry"}
 func trimOf(ctx *fasthttp.RequestCtx, c *store.Collection, t *trim) bool {
 	args := ctx.QueryArgs()
 	*t = trim{}
+	var err error
+	if t.crs, err = parseCRS("crs", args.Peek("crs")); err != nil {
+		badParam(ctx, "%v", err)
+		return false
+	}
 	if raw := args.Peek("skipGeometry"); raw != nil {
 		v, err := strconv.ParseBool(string(raw))
 		if err != nil {
@@ -50,6 +56,11 @@ func trimOf(ctx *fasthttp.RequestCtx, c *store.Collection, t *trim) bool {
 		}
 	}
 	return true
+}
+
+// contentCrs sets the Content-Crs header of an answer of features.
+func (t *trim) contentCrs(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.Set("Content-Crs", crsHeaders[t.crs])
 }
 
 // appendProperties appends f's properties as t keeps them.

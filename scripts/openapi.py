@@ -4,6 +4,7 @@ at GET /api: `make openapi` after changing a path, parameter, body or problem
 type. The api tests validate the document and every response against it."""
 import json, os
 P = lambda t: {"$ref": "#/components/responses/" + t}
+CRSS = ["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326", "http://www.opengis.net/def/crs/EPSG/0/3857"]
 problems = {
  "bad-request": (400, "The request is not valid HTTP/1.1; the connection is closed."),
  "invalid-parameter": (400, "A query parameter or path segment is malformed (bbox, limit, cursor, a collection name, a feature id), or a query parameter is one the operation does not take, or is given twice: the detail names it and lists what the operation takes."),
@@ -110,7 +111,8 @@ schemas = {
    "links": S("Links")}},
  "Collection": {"type": "object", "required": ["id", "links"], "properties": {
    "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
-   "itemType": {"type": "string", "enum": ["feature"]}, "crs": {"type": "array", "items": {"type": "string"}},
+   "itemType": {"type": "string", "enum": ["feature"]}, "crs": {"type": "array", "items": {"type": "string"}, "description": "the CRSs a read may ask for (crs, bbox-crs)"},
+   "storageCrs": {"type": "string", "description": "the CRS features are kept in: CRS84"},
    "extent": {"type": "object", "properties": {"spatial": {"type": "object", "properties": {
      "bbox": {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 4, "maxItems": 4, "items": num}}, "crs": {"type": "string"}}}}},
    "links": S("Links")}},
@@ -138,7 +140,8 @@ params = {
    "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}},
  "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False, "description": "minLon,minLat,maxLon,maxLat in CRS84 (or the 6-number form, heights ignored); features whose geometry intersects it; minLon > maxLon is a box across the antimeridian",
    "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
- "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "description": "only CRS84", "schema": {"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}},
+ "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "description": "the CRS of bbox, in its axis order: CRS84 (longitude, latitude; the default), EPSG:4326 (latitude, longitude) or EPSG:3857 (Web Mercator metres)", "schema": {"type": "string", "enum": CRSS}},
+ "crs": {"name": "crs", "in": "query", "required": False, "description": "the CRS of the geometries answered, in its axis order (Content-Crs says which): CRS84 (the default), EPSG:4326 (latitude first) or EPSG:3857 (Web Mercator metres; latitudes beyond ±85.0511° are clamped)", "schema": {"type": "string", "enum": CRSS}},
  "cursor": {"name": "cursor", "in": "query", "required": False, "description": "the cursor of a next link, unchanged", "schema": {"type": "string"}},
  "properties": {"name": "properties", "in": "query", "required": False, "style": "form", "explode": False, "description": "the properties to keep in each feature, comma-separated (empty: none); each must be one of the collection's queryables", "schema": {"type": "array", "items": {"type": "string"}}},
  "sortby": {"name": "sortby", "in": "query", "required": False, "style": "form", "explode": False, "description": "queryables to sort by, comma-separated, each with - for descending (+ or nothing: ascending); then by id. At most 10000 features are sorted (a 400 says to narrow the listing with bbox or filter); the next link's cursor pages in order under writes", "schema": {"type": "array", "items": {"type": "string"}}},
@@ -185,7 +188,7 @@ paths = {
         "content": {"application/schema+json": {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}}}, **errs("404")}}},
  "/collections/{collectionId}/items": {"parameters": [R("collection")],
    "get": {"operationId": "getFeatures", "summary": "A page of features, in id order; follow the next link for more", "tags": ["Data"],
-     "parameters": [R("bbox"), R("bbox-crs"), R("limit"), R("cursor"), R("f"), R("filter"), R("filter-lang"), R("filter-crs"), R("properties"), R("skipGeometry"), R("sortby"),
+     "parameters": [R("bbox"), R("bbox-crs"), R("limit"), R("cursor"), R("f"), R("filter"), R("filter-lang"), R("filter-crs"), R("properties"), R("skipGeometry"), R("sortby"), R("crs"),
        {"name": "queryables", "in": "query", "required": False, "style": "form", "explode": True,
         "description": "equality on queryables: ?name=A is the filter name = 'A' (a number or boolean for a property of that type); the collection's queryables are its properties (GET …/queryables); any other parameter is a 400",
         "schema": {"type": "object", "additionalProperties": {"type": "string"}}}],
@@ -203,7 +206,7 @@ paths = {
         "content": {"application/geo+json": {"schema": S("Feature")}, "application/json": {"schema": S("Inserted")}}},
        **errs("400", "401", "404", "409", "413", "415", "422", "507")}}},
  "/collections/{collectionId}/items/{featureId}": {"parameters": [R("collection"), R("featureId")],
-   "get": {"operationId": "getFeature", "summary": "One feature", "tags": ["Data"], "parameters": [R("f"), R("properties"), R("skipGeometry"),
+   "get": {"operationId": "getFeature", "summary": "One feature", "tags": ["Data"], "parameters": [R("f"), R("properties"), R("skipGeometry"), R("crs"),
         {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}],
      "responses": {"200": {"description": "the feature", "headers": etag, "content": geojson_types(S("Feature"))},
                    "304": {"description": "If-None-Match matched", "headers": etag}, **errs("404")}},
