@@ -26,10 +26,11 @@ test: test-deps fmt-check vet test-race test-allocs fuzz-short
 
 # curl: client tests; promtool (Debian package prometheus): the /metrics format
 # check; victoria-metrics: the scrape and push tests; haproxy: the fleet's
-# load-balancer test; gdal-bin and python3-owslib: the OGC API clients' tests.
+# load-balancer test; gdal-bin and python3-owslib: the OGC API clients' tests;
+# chromium: the HTML pages' test, in a real browser.
 test-deps:
 	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics haproxy:haproxy \
-		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib
+		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib chromium:chromium
 
 test-race:
 	CI=$${CI:-} $(GO) test -race -shuffle=on -count=1 -timeout 10m $(PKGS)

@@ -261,6 +261,10 @@ func respond(ctx *fasthttp.RequestCtx, status int, contentType []byte, fill func
 var openAPIDoc []byte
 
 func (a *Features) openAPI(ctx *fasthttp.RequestCtx) {
+	if wantsHTML(ctx) {
+		apiPage(ctx)
+		return
+	}
 	if !acceptable(ctx, mtOpenAPI, mtJSON) {
 		return
 	}
@@ -288,6 +292,10 @@ var conformanceDoc = []byte(`{"conformsTo":[` +
 	`"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"]}`)
 
 func (a *Features) conformance(ctx *fasthttp.RequestCtx) {
+	if wantsHTML(ctx) {
+		conformancePage(ctx)
+		return
+	}
 	if !acceptable(ctx, mtJSON) {
 		return
 	}
@@ -296,6 +304,10 @@ func (a *Features) conformance(ctx *fasthttp.RequestCtx) {
 }
 
 func (a *Features) landing(ctx *fasthttp.RequestCtx) {
+	if wantsHTML(ctx) {
+		landingPage(ctx)
+		return
+	}
 	if !acceptable(ctx, mtJSON) {
 		return
 	}
@@ -358,7 +370,14 @@ func appendCollection(b []byte, ctx *fasthttp.RequestCtx, c *store.Collection) [
 
 func (a *Features) collections(ctx *fasthttp.RequestCtx) {
 	s := a.st(ctx)
-	if s == nil || !acceptable(ctx, mtJSON) {
+	if s == nil {
+		return
+	}
+	if wantsHTML(ctx) {
+		collectionsPage(ctx, s)
+		return
+	}
+	if !acceptable(ctx, mtJSON) {
 		return
 	}
 	respond(ctx, fasthttp.StatusOK, mtJSON, func(b []byte) []byte {
@@ -377,7 +396,14 @@ func (a *Features) collections(ctx *fasthttp.RequestCtx) {
 
 func (a *Features) collection(ctx *fasthttp.RequestCtx) {
 	c := a.lookup(ctx)
-	if c == nil || !acceptable(ctx, mtJSON) {
+	if c == nil {
+		return
+	}
+	if wantsHTML(ctx) {
+		collectionPage(ctx, c)
+		return
+	}
+	if !acceptable(ctx, mtJSON) {
 		return
 	}
 	respond(ctx, fasthttp.StatusOK, mtJSON, func(b []byte) []byte { return appendCollection(b, ctx, c) })

@@ -51,9 +51,17 @@ func TestCapabilities(t *testing.T) {
 	}
 	d.do("GET", "/collections", "").expect(t, 200, "")
 	d.do("GET", "/collections?f=json", "").expect(t, 200, "")
-	d.do("GET", "/collections?f=html", "").expect(t, 406, "/problems/not-acceptable")
-	d.do("GET", "/collections", "", "Accept", "text/html").expect(t, 406, "/problems/not-acceptable")
-	d.do("GET", "/collections", "", "Accept", "text/html, application/*;q=0.5").expect(t, 200, "")
+	d.do("GET", "/collections?f=xml", "").expect(t, 406, "/problems/not-acceptable")
+	d.do("GET", "/collections", "", "Accept", "application/xml").expect(t, 406, "/problems/not-acceptable")
+	if r := d.do("GET", "/collections?f=html", "").expect(t, 200, ""); !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("f=html: %s", r.header.Get("Content-Type"))
+	}
+	if r := d.do("GET", "/collections", "", "Accept", "text/html, application/*;q=0.5").expect(t, 200, ""); !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("a browser's Accept: %s", r.header.Get("Content-Type"))
+	}
+	if r := d.do("GET", "/collections", "", "Accept", "*/*").expect(t, 200, ""); r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("*/* alone: %s, want JSON", r.header.Get("Content-Type"))
+	}
 	d.do("GET", "/collections", "", "Accept", "application/json;q=0").expect(t, 406, "/problems/not-acceptable")
 }
 
@@ -243,7 +251,7 @@ func TestBadInput(t *testing.T) {
 	f("POST", "/collections/nope/items", pointA, 404, "/problems/no-such-collection", `"nope"`)
 	f("GET", "/collections/c/items/zz", "", 404, "/problems/no-such-feature", `"zz"`)
 	d.do("POST", "/collections/c/items", pointA, "Content-Type", "text/csv").expect(t, 415, "/problems/unsupported-media-type")
-	d.do("GET", "/collections/c/items/a", "", "Accept", "text/html").expect(t, 406, "/problems/not-acceptable")
+	d.do("GET", "/collections/c/items/a", "", "Accept", "text/csv").expect(t, 406, "/problems/not-acceptable")
 	after := d.do("GET", "/collections/c/items/a", "").expect(t, 200, "")
 	if string(after.body) != string(before.body) || after.header.Get("ETag") != before.header.Get("ETag") {
 		t.Fatalf("a refused request changed the feature:\n%s\n%s", before.body, after.body)

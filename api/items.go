@@ -59,7 +59,8 @@ func (pp *pagePool) put(l *listing) {
 
 func (a *Features) items(ctx *fasthttp.RequestCtx) {
 	c := a.lookup(ctx)
-	if c == nil || !acceptable(ctx, mtGeoJSON, mtJSON) {
+	html := c != nil && wantsHTML(ctx)
+	if c == nil || !html && !acceptable(ctx, mtGeoJSON, mtJSON) {
 		return
 	}
 	l := a.pages.get()
@@ -142,6 +143,10 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 		l.link = appendNextQuery(append(l.link, path...), args, l.cur)
 	}
 	self, next := string(l.link[:selfEnd]), string(l.link[selfEnd:])
+	if html {
+		itemsPage(ctx, c, l, next)
+		return
+	}
 	l.trim.contentCrs(ctx)
 	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte {
 		return appendCollectionPage(b, l, nextCursor, func(b []byte) []byte {
@@ -173,7 +178,8 @@ func appendNextQuery(dst []byte, args *fasthttp.Args, cur []byte) []byte {
 
 func (a *Features) item(ctx *fasthttp.RequestCtx) {
 	c := a.lookup(ctx)
-	if c == nil || !acceptable(ctx, mtGeoJSON, mtJSON) {
+	html := c != nil && wantsHTML(ctx)
+	if c == nil || !html && !acceptable(ctx, mtGeoJSON, mtJSON) {
 		return
 	}
 	var t trim
@@ -191,6 +197,10 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 	ctx.Response.Header.SetBytesV("ETag", etag)
 	if inm := ctx.Request.Header.Peek("If-None-Match"); len(inm) > 0 && bytes.Contains(inm, etag) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	if html {
+		itemPage(ctx, c, f)
 		return
 	}
 	t.contentCrs(ctx)

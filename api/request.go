@@ -27,7 +27,7 @@ func acceptable(ctx *fasthttp.RequestCtx, offered ...[]byte) bool {
 	if f := ctx.QueryArgs().Peek("f"); len(f) > 0 {
 		if string(f) != "json" && string(f) != "geojson" {
 			server.WriteProblem(ctx, fasthttp.StatusNotAcceptable, ProblemNotAcceptable,
-				"f="+string(f)+" is not served: this server answers JSON only (f=json)")
+				"f="+string(f)+" is not served here: f=json (f=html on the pages a browser reads: the landing page, conformance, the API, the collections and their features)")
 			return false
 		}
 		return true

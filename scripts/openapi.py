@@ -149,7 +149,7 @@ params = {
  "filter": {"name": "filter", "in": "query", "required": False, "description": "a CQL2 filter (OGC API - Features Part 3) over the collection's queryables: comparisons, IS NULL, AND/OR/NOT, LIKE, BETWEEN, IN, property-property, S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT of the geometry with POINT, BBOX, LINESTRING, POLYGON or MULTI* literals; a page may come back short with a next link", "schema": {"type": "string"}},
  "filter-lang": {"name": "filter-lang", "in": "query", "required": False, "description": "the filter's encoding", "schema": {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"], "default": "cql2-text"}, "x-note": "cql-text is the drafts' name of cql2-text, as GDAL before 3.7 sends it"},
  "filter-crs": {"name": "filter-crs", "in": "query", "required": False, "description": "the CRS of the filter's coordinates: CRS84 only", "schema": {"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}},
- "f": {"name": "f", "in": "query", "required": False, "description": "the format: json only", "schema": {"type": "string", "enum": ["json", "geojson"]}},
+ "f": {"name": "f", "in": "query", "required": False, "description": "the format: json (or geojson, the same), or html: a page for a browser where one is served (the landing page, conformance, the API, the collections, a collection, its features, a feature); an Accept that prefers text/html asks for the page too", "schema": {"type": "string", "enum": ["json", "geojson", "html"]}},
  "ifMatch": {"name": "If-Match", "in": "header", "required": False, "description": "a strong ETag of the feature, or *", "schema": {"type": "string"}},
 }
 def R(n): return {"$ref": "#/components/parameters/" + n}
@@ -250,5 +250,9 @@ doc = {
  "x-problem-types": {"/problems/" + k: {"status": v[0], "description": v[1]} for k, v in problems.items()},
 }
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api", "openapi.json")
+# The pages a browser reads: their GETs answer text/html too.
+for path in ["/", "/conformance", "/api", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"]:
+  ok = paths[path]["get"]["responses"]["200"]
+  ok.setdefault("content", {})["text/html"] = {"schema": {"type": "string", "description": "a page for a browser, with a map drawn as SVG"}}
 with open(out, "w") as f:
     json.dump(doc, f, indent=1, ensure_ascii=False)
