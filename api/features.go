@@ -289,6 +289,7 @@ var conformanceDoc = []byte(`{"conformsTo":[` +
 	`"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",` +
 	`"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",` +
 	`"http://www.opengis.net/spec/cql2/1.0/conf/property-property",` +
+	`"http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",` +
 	`"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"]}`)
 
 func (a *Features) conformance(ctx *fasthttp.RequestCtx) {

@@ -4,7 +4,8 @@
 // allocates nothing per feature.
 //
 // Supported: Basic CQL2 (comparisons, IS NULL, AND, OR, NOT), Advanced
-// Comparison Operators (LIKE, BETWEEN, IN), Property-Property comparisons,
+// Comparison Operators (LIKE, BETWEEN, IN), Case-insensitive Comparison
+// (CASEI), Property-Property comparisons,
 // Basic Spatial Functions (S_INTERSECTS of the geometry with a POINT or a
 // BBOX), and beyond it S_WITHIN, S_CONTAINS and S_DISJOINT, with LINESTRING,
 // POLYGON and MULTI* literals (not yet S_EQUALS, S_TOUCHES, S_CROSSES,
@@ -36,12 +37,19 @@ type Compare struct {
 }
 
 // Like matches a property's string against a pattern (% any run, _ one
-// character, \ escapes).
+// character, \ escapes). PatternCaseI: the pattern is CASEI('…').
 type Like struct {
-	X       Operand
-	Pattern string
-	Not     bool
+	X            Operand
+	Pattern      string
+	PatternCaseI bool
+	Not          bool
 }
+
+// CaseI is CASEI(x): x's string with its case folded (each character
+// lowered), for case-insensitive comparisons.
+type CaseI struct{ X Operand }
+
+func (CaseI) operand() {}
 
 // Between tests lo ≤ x ≤ hi.
 type Between struct {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/tidwall/geojson"
 	"github.com/tidwall/geojson/geometry"
@@ -31,6 +32,8 @@ func TestParseText(t *testing.T) {
 	f("pop BETWEEN 1 AND 5", `("pop" BETWEEN 1 AND 5)`)
 	f("pop NOT IN (1, 2,3)", `("pop" NOT IN (1, 2, 3))`)
 	f("a = b", `("a" = "b")`)
+	f("CASEI(name) = casei('ÄBC')", `(CASEI("name") = CASEI('ÄBC'))`)
+	f("casei(name) LIKE CASEI('a%')", `(CASEI("name") LIKE CASEI('a%'))`)
 	f("S_INTERSECTS(geometry, POINT(13.4 52.5))", `S_INTERSECTS("geometry", POINT(13.4 52.5))`)
 	f("s_intersects(geometry,bbox(1,2,3,4)) and x=1", `(S_INTERSECTS("geometry", BBOX(1, 2, 3, 4)) AND ("x" = 1))`)
 	f("S_WITHIN(geometry, POLYGON((0 0, 2 0, 2 2, 0 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5)))", `S_WITHIN("geometry", POLYGON((0 0, 2 0, 2 2, 0 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5)))`)
@@ -62,6 +65,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	for _, in := range []string{
 		`{"op":"and","args":[{"op":"=","args":[{"property":"name"},"A"]},{"op":"not","args":[{"op":"like","args":[{"property":"name"},"B%"]}]}]}`,
 		`{"op":"in","args":[{"property":"pop"},[1,2,3]]}`,
+		`{"op":"in","args":[{"op":"casei","args":[{"property":"road_class"}]},[{"op":"casei","args":["Οδος"]},{"op":"casei","args":["Straße"]}]]}`,
+		`{"op":"like","args":[{"property":"name"},{"op":"casei","args":["FOO%"]}]}`,
 		`{"op":"isNull","args":[{"property":"x"}]}`,
 		`{"op":"between","args":[{"property":"pop"},1,5]}`,
 		`{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[1,2,3,4]}]}`,
@@ -125,8 +130,15 @@ func TestCompileErrors(t *testing.T) {
 // eval is the reference: the expression over decoded properties, written
 // apart from the compiler.
 func eval(e Expr, props map[string]any, pt geometry.Point, located bool) bool {
-	get := func(o Operand) (any, bool) {
+	var get func(o Operand) (any, bool)
+	get = func(o Operand) (any, bool) {
 		switch x := o.(type) {
+		case CaseI:
+			v, ok := get(x.X)
+			if s, isStr := v.(string); isStr {
+				return strings.Map(unicode.ToLower, s), ok
+			}
+			return v, ok
 		case Property:
 			v, ok := props[x.Name]
 			return v, ok && v != nil
@@ -177,7 +189,11 @@ func eval(e Expr, props map[string]any, pt geometry.Point, located bool) bool {
 	case Like:
 		a, ok := get(x.X)
 		s, isStr := a.(string)
-		return (ok && isStr && refLike([]rune(s), []rune(x.Pattern))) != x.Not
+		pat := x.Pattern
+		if x.PatternCaseI {
+			pat = strings.Map(unicode.ToLower, pat)
+		}
+		return (ok && isStr && refLike([]rune(s), []rune(pat))) != x.Not
 	case Between:
 		a, ok := get(x.X)
 		lo, _ := get(x.Lo)
@@ -265,7 +281,11 @@ func randExpr(rng *rand.Rand, depth int) Expr {
 	case 0:
 		return Not{X: randExpr(rng, depth-1)}
 	case 1:
-		return Like{X: x, Pattern: []string{"a%", "%b", "_", "%", "a_%", "c"}[rng.IntN(6)], Not: rng.IntN(2) == 0}
+		l := Like{X: x, Pattern: []string{"a%", "%b", "_", "%", "a_%", "c", "A%", "%É"}[rng.IntN(8)], Not: rng.IntN(2) == 0, PatternCaseI: rng.IntN(3) == 0}
+		if rng.IntN(2) == 0 {
+			l.X = CaseI{X: x}
+		}
+		return l
 	case 2:
 		return Between{X: x, Lo: Number{V: float64(rng.IntN(5))}, Hi: Number{V: float64(3 + rng.IntN(6))}, Not: rng.IntN(2) == 0}
 	case 3:
@@ -282,6 +302,9 @@ func randExpr(rng *rand.Rand, depth int) Expr {
 		op := []string{"s_intersects", "s_within", "s_contains", "s_disjoint"}[rng.IntN(4)]
 		return Spatial{Op: op, Geom: Property{Name: "geometry"}, With: Geometry{GeoJSON: poly}}
 	}
+	if rng.IntN(4) == 0 {
+		return Compare{Op: []string{"=", "<>", "<"}[rng.IntN(3)], Left: CaseI{X: x}, Right: CaseI{X: String{V: []string{"A", "AB", "É", "b"}[rng.IntN(4)]}}}
+	}
 	return Compare{Op: []string{"=", "<>", "<", "<=", ">", ">="}[rng.IntN(6)], Left: x, Right: randOperand(rng, false)}
 }
 
@@ -293,7 +316,7 @@ func randProps(rng *rand.Rand) map[string]any {
 		case 1:
 			m[n] = nil
 		case 2:
-			m[n] = []string{"a", "ab", "b", "cb", "abc", "", `a"b`, "é"}[rng.IntN(8)]
+			m[n] = []string{"a", "ab", "b", "cb", "abc", "", `a"b`, "é", "AB", "Éa", `É"`}[rng.IntN(11)]
 		case 3:
 			m[n] = float64(rng.IntN(10))
 		default:
@@ -340,12 +363,12 @@ func TestFilterAgainstReference(t *testing.T) {
 
 // Matching a feature allocates nothing.
 func TestMatchAllocs(t *testing.T) {
-	e, _ := ParseText("name LIKE 'a%' AND pop BETWEEN 1 AND 5 OR flag = TRUE AND S_INTERSECTS(geometry, BBOX(0,0,10,10))")
+	e, _ := ParseText("CASEI(name) LIKE 'a%' AND pop BETWEEN 1 AND 5 OR flag = TRUE AND S_INTERSECTS(geometry, BBOX(0,0,10,10))")
 	f, err := Compile(e, anyTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	props, geom := `{"name":"abc","pop":3,"flag":false}`, geojson.NewPoint(geometry.Point{X: 1, Y: 1})
+	props, geom := `{"name":"ABC\u00c9","pop":3,"flag":false}`, geojson.NewPoint(geometry.Point{X: 1, Y: 1})
 	if n := testing.AllocsPerRun(1000, func() { f.Match(props, geom) }); n != 0 {
 		t.Fatalf("%.1f allocations per feature", n)
 	}

@@ -3,6 +3,9 @@ package cql2
 import (
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/geometryos/daemon1/codec"
 	"github.com/tidwall/geojson"
@@ -46,7 +49,7 @@ func (f *Filter) Match(props string, geom geojson.Object) bool {
 type env struct {
 	props   string
 	geom    geojson.Object
-	scratch [2][]byte
+	scratch [][]byte // one per property or CASEI operand: what it unescaped or folded
 }
 
 type kind uint8
@@ -74,12 +77,12 @@ func Compile(e Expr, q Queryables) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{match: m}, nil
+	return &Filter{match: m, env: env{scratch: make([][]byte, c.slots)}}, nil
 }
 
 type compiler struct {
 	q     Queryables
-	slots int // scratch slots handed out to string properties
+	slots int // scratch slots handed out to properties and CASEI
 }
 
 func (c *compiler) expr(e Expr) (func(*env) bool, error) {
@@ -137,6 +140,9 @@ func (c *compiler) expr(e Expr) (func(*env) bool, error) {
 			return nil, err
 		}
 		pat, not := x.Pattern, x.Not
+		if x.PatternCaseI {
+			pat = string(fold(nil, pat))
+		}
 		return func(v *env) bool {
 			s := a(v)
 			return (s.k == kString && like(s.s, pat)) != not
@@ -276,6 +282,8 @@ func (c *compiler) typesOf(o Operand) Types {
 	case Property:
 		t, _ := c.q(x.Name)
 		return t
+	case CaseI:
+		return TString
 	}
 	return 0
 }
@@ -338,9 +346,32 @@ func (c *compiler) operand(o Operand, want Types) (func(*env) value, error) {
 		if want != 0 && t != 0 && t&want == 0 {
 			return nil, &Error{Pos: x.Pos, Reason: "property " + strconv.Quote(x.Name) + " is " + typeNames(t) + ", not " + typeNames(want)}
 		}
-		name, slot := x.Name, c.slots%2
+		name, slot := x.Name, c.slots
 		c.slots++
 		return func(v *env) value { return property(v, name, slot) }, nil
+	case CaseI:
+		if s, ok := x.X.(String); ok {
+			val := value{k: kString, s: string(fold(nil, s.V))}
+			return func(*env) value { return val }, nil
+		}
+		inner, err := c.operand(x.X, TString)
+		if err != nil {
+			return nil, err
+		}
+		slot := c.slots
+		c.slots++
+		return func(v *env) value {
+			s := inner(v)
+			if s.k != kString {
+				return s
+			}
+			v.scratch[slot] = fold(v.scratch[slot][:0], s.s)
+			b := v.scratch[slot]
+			if len(b) == 0 {
+				return value{k: kString}
+			}
+			return value{k: kString, s: unsafe.String(&b[0], len(b))} // used before the next feature overwrites it
+		}, nil
 	}
 	panic("BUG: an operand of an unknown kind")
 }
@@ -357,7 +388,11 @@ func property(v *env, name string, slot int) value {
 			return value{k: kString, s: raw[1 : len(raw)-1]}
 		}
 		v.scratch[slot] = codec.Unquote(v.scratch[slot][:0], raw)
-		return value{k: kString, s: string(v.scratch[slot])}
+		b := v.scratch[slot]
+		if len(b) == 0 {
+			return value{k: kString}
+		}
+		return value{k: kString, s: unsafe.String(&b[0], len(b))} // used before the next feature overwrites it
 	case c == 't' || c == 'f':
 		return value{k: kBool, b: c == 't'}
 	case c == 'n':
@@ -370,6 +405,14 @@ func property(v *env, name string, slot int) value {
 		return value{k: kOther}
 	}
 	return value{k: kNumber, n: n}
+}
+
+// fold appends s with each character lowered: CASEI.
+func fold(dst []byte, s string) []byte {
+	for _, r := range s {
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+	}
+	return dst
 }
 
 // compare applies op to a and b; values of different kinds, or missing,

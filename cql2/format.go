@@ -44,7 +44,11 @@ func writeExpr(b *strings.Builder, e Expr) {
 		writeOperand(b, x.X)
 		not(x.Not)
 		b.WriteString(" LIKE ")
-		writeOperand(b, String{V: x.Pattern})
+		if x.PatternCaseI {
+			writeOperand(b, CaseI{X: String{V: x.Pattern}})
+		} else {
+			writeOperand(b, String{V: x.Pattern})
+		}
 		b.WriteByte(')')
 	case Between:
 		b.WriteByte('(')
@@ -102,6 +106,10 @@ func writeOperand(b *strings.Builder, o Operand) {
 		b.WriteString("BBOX(" + num(x.MinX) + ", " + num(x.MinY) + ", " + num(x.MaxX) + ", " + num(x.MaxY) + ")")
 	case Geometry:
 		writeWKT(b, x)
+	case CaseI:
+		b.WriteString("CASEI(")
+		writeOperand(b, x.X)
+		b.WriteByte(')')
 	default:
 		panic("BUG: an operand of an unknown kind")
 	}

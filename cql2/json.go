@@ -93,9 +93,14 @@ func exprJSON(v any, path string, depth int) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if ci, ok := o[1].(CaseI); ok {
+			if pat, ok := ci.X.(String); ok {
+				return Like{X: o[0], Pattern: pat.V, PatternCaseI: true}, nil
+			}
+		}
 		pat, ok := o[1].(String)
 		if !ok {
-			return nil, jsonErr(at(1), "the pattern of like must be a string")
+			return nil, jsonErr(at(1), "the pattern of like must be a string, or casei of one")
 		}
 		return Like{X: o[0], Pattern: pat.V}, nil
 	case "between":
@@ -154,6 +159,17 @@ func operandJSON(v any, path string) (Operand, error) {
 		}
 		return Number{V: f}, nil
 	case map[string]any:
+		if x["op"] == "casei" && len(x) == 2 {
+			args, ok := x["args"].([]any)
+			if !ok || len(args) != 1 {
+				return nil, jsonErr(path, "casei takes 1 argument")
+			}
+			o, err := operandJSON(args[0], path+".args[0]")
+			if err != nil {
+				return nil, err
+			}
+			return CaseI{X: o}, nil
+		}
 		if name, ok := x["property"].(string); ok && len(x) == 1 {
 			return Property{Name: name, Pos: path}, nil
 		}
@@ -225,7 +241,11 @@ func jsonOf(e Expr) any {
 	case Compare:
 		return op(x.Op, operandOf(x.Left), operandOf(x.Right))
 	case Like:
-		return neg(x.Not, op("like", operandOf(x.X), x.Pattern))
+		var pat any = x.Pattern
+		if x.PatternCaseI {
+			pat = op("casei", x.Pattern)
+		}
+		return neg(x.Not, op("like", operandOf(x.X), pat))
 	case Between:
 		return neg(x.Not, op("between", operandOf(x.X), operandOf(x.Lo), operandOf(x.Hi)))
 	case In:
@@ -258,6 +278,8 @@ func operandOf(o Operand) any {
 		return map[string]any{"bbox": []float64{x.MinX, x.MinY, x.MaxX, x.MaxY}}
 	case Geometry:
 		return json.RawMessage(x.GeoJSON)
+	case CaseI:
+		return map[string]any{"op": "casei", "args": []any{operandOf(x.X)}}
 	}
 	panic("BUG: an operand of an unknown kind")
 }

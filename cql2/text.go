@@ -252,13 +252,21 @@ func (p *textParser) primary(depth int) Expr {
 	switch {
 	case p.keyword("like"):
 		p.next()
+		casei := p.keyword("casei")
+		if casei {
+			p.next()
+			p.expect("(")
+		}
 		if p.tok.kind != tString {
-			p.fail("LIKE takes a 'string' pattern, found %s", describe(p.tok))
+			p.fail("LIKE takes a 'string' pattern (or CASEI('pattern')), found %s", describe(p.tok))
 			return nil
 		}
 		pat := p.tok.text
 		p.next()
-		return Like{X: x, Pattern: pat, Not: not}
+		if casei {
+			p.expect(")")
+		}
+		return Like{X: x, Pattern: pat, PatternCaseI: casei, Not: not}
 	case p.keyword("between"):
 		p.next()
 		lo := p.operand()
@@ -312,6 +320,12 @@ func (p *textParser) operand() Operand {
 		case strings.EqualFold(t.text, "true"), strings.EqualFold(t.text, "false"):
 			p.next()
 			return Bool{V: strings.EqualFold(t.text, "true")}
+		case strings.EqualFold(t.text, "casei"):
+			p.next()
+			p.expect("(")
+			x := p.operand()
+			p.expect(")")
+			return CaseI{X: x}
 		case strings.EqualFold(t.text, "point"):
 			p.next()
 			p.expect("(")
