@@ -276,6 +276,7 @@ func (a *Features) openAPI(ctx *fasthttp.RequestCtx) {
 var conformanceDoc = []byte(`{"conformsTo":[` +
 	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",` +
 	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",` +
+	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",` +
 	`"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",` +
 	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",` +
 	`"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",` +

@@ -48,7 +48,7 @@ func TestHTMLPagesInChromium(t *testing.T) {
 		has        string // text the page must hold
 	}{
 		{"landing", "/?f=html", 0, `href="/collections?f=html"`},
-		{"conformance", "/conformance?f=html", 0, "ogcapi-features-3/1.0/conf/filter"},
+		{"conformance", "/conformance?f=html", 0, "ogcapi-features-1/1.0/conf/html"},
 		{"api", "/api?f=html", 0, "/collections/{collectionId}/items"},
 		{"collections", "/collections", 0, `class="extent" data-id="parcels"`}, // no f: the browser's Accept asks for HTML
 		{"collection", "/collections/parcels?f=html", 0, "Some parcels"},
