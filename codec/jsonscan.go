@@ -34,15 +34,38 @@ func Member(obj, key string) (val string, ok bool) {
 // EachMember calls fn with the raw key (quoted) and raw value of each member
 // of the compact JSON object obj, until fn returns false.
 func EachMember(obj string, fn func(rawKey, val string) bool) {
-	i := 1
-	for i < len(obj) && obj[i] == '"' {
-		kEnd := stringEnd(obj, i)
-		vEnd := valueEnd(obj, kEnd+1)
-		if !fn(obj[i:kEnd], obj[kEnd+1:vEnd]) || vEnd >= len(obj) || obj[vEnd] != ',' {
+	for m := NewMembers(obj); ; {
+		key, val, ok := m.Next()
+		if !ok || !fn(key, val) {
 			return
 		}
-		i = vEnd + 1
 	}
+}
+
+// Members walks the members of a compact JSON object without a callback
+// (and so without allocating one).
+type Members struct {
+	obj string
+	i   int
+}
+
+// NewMembers walks obj.
+func NewMembers(obj string) Members { return Members{obj: obj, i: 1} }
+
+// Next returns the next member's raw key (quoted) and raw value; ok is
+// false after the last.
+func (m *Members) Next() (rawKey, val string, ok bool) {
+	obj, i := m.obj, m.i
+	if i >= len(obj) || obj[i] != '"' {
+		return "", "", false
+	}
+	kEnd := stringEnd(obj, i)
+	vEnd := valueEnd(obj, kEnd+1)
+	m.i = len(obj) // the last, unless a comma follows
+	if vEnd < len(obj) && obj[vEnd] == ',' {
+		m.i = vEnd + 1
+	}
+	return obj[i:kEnd], obj[kEnd+1 : vEnd], true
 }
 
 // stringEnd returns the index just past the JSON string starting at s[i].

@@ -2,7 +2,6 @@ package store
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/geometryos/daemon1/codec"
 )
@@ -55,28 +54,29 @@ func (c *Collection) noteProps(f *Feature, delta int) {
 	if p == "" {
 		return
 	}
-	codec.EachMember(p, func(rawKey, val string) bool {
-		key := rawKey[1 : len(rawKey)-1]
-		if strings.IndexByte(key, '\\') >= 0 {
-			key = string(codec.Unquote(nil, rawKey))
+	var buf [64]byte // a key, unescaped: looked up in the map without a string made of it
+	for m := codec.NewMembers(p); ; {
+		rawKey, val, ok := m.Next()
+		if !ok {
+			return
 		}
-		n := c.props[key]
+		key := codec.Unquote(buf[:0], rawKey)
+		n := c.props[string(key)]
 		if n == nil {
 			if delta < 0 {
-				return true // (cannot happen: it was counted in)
+				continue // (cannot happen: it was counted in)
 			}
 			n = new(propCounts)
 			if c.props == nil {
 				c.props = map[string]*propCounts{}
 			}
-			c.props[strings.Clone(key)] = n // not a slice of the feature's memory
+			c.props[string(key)] = n // a copy, not the feature's memory
 		}
 		n[typeIndex(val)] += delta
 		if *n == (propCounts{}) {
-			delete(c.props, key)
+			delete(c.props, string(key))
 		}
-		return true
-	})
+	}
 }
 
 // PropertyTypes returns the types the property name has among the
