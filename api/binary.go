@@ -73,15 +73,6 @@ func badPayload(ctx *fasthttp.RequestCtx, op string, err error) {
 	server.WriteProblem(ctx, fasthttp.StatusBadRequest, ProblemInvalidBody, "the payload of a "+op+" frame: "+err.Error()+"; see docs/protocol.md")
 }
 
-// frameColl looks up the collection named by a payload's field.
-func (a *Features) frameColl(ctx *fasthttp.RequestCtx, name []byte) *store.Collection {
-	c, err := a.collectionOf(name)
-	if err != nil {
-		fail(ctx, err, Subject{Collection: string(name)})
-	}
-	return c
-}
-
 // answer sets the payload of a successful answer; created makes it 201.
 func answerFrame(ctx *fasthttp.RequestCtx, created bool, payload []byte) {
 	if created {
@@ -98,7 +89,7 @@ func (a *Features) frameGet(ctx *fasthttp.RequestCtx) {
 		badPayload(ctx, "get", err)
 		return
 	}
-	c := a.frameColl(ctx, name)
+	c := a.collectionNamed(ctx, name)
 	if c == nil {
 		return
 	}
@@ -197,7 +188,7 @@ func (a *Features) framePut(ctx *fasthttp.RequestCtx) {
 		fail(ctx, &store.InputError{Path: "id", Reason: "must be UTF-8"}, Subject{})
 		return
 	}
-	c := a.frameColl(ctx, name)
+	c := a.collectionNamed(ctx, name)
 	if c == nil {
 		return
 	}
@@ -236,7 +227,7 @@ func (a *Features) frameDelete(ctx *fasthttp.RequestCtx) {
 		badPayload(ctx, "delete", err)
 		return
 	}
-	c := a.frameColl(ctx, name)
+	c := a.collectionNamed(ctx, name)
 	if c == nil {
 		return
 	}
@@ -267,7 +258,7 @@ func (a *Features) frameInsert(ctx *fasthttp.RequestCtx) {
 		badPayload(ctx, "insert", err)
 		return
 	}
-	c := a.frameColl(ctx, name)
+	c := a.collectionNamed(ctx, name)
 	if c == nil {
 		return
 	}
@@ -375,7 +366,7 @@ func (a *Features) frameSearch(op byte) fasthttp.RequestHandler {
 			badPayload(ctx, name, err)
 			return
 		}
-		c := a.frameColl(ctx, coll)
+		c := a.collectionNamed(ctx, coll)
 		if c == nil {
 			return
 		}

@@ -222,7 +222,12 @@ func (a *Features) either(big func(*fasthttp.RequestCtx) bool) func(*fasthttp.Re
 // lookup is collectionOf for the path's {c}, for an HTTP handler: nil once
 // it has answered why (404, or 503 while starting).
 func (a *Features) lookup(ctx *fasthttp.RequestCtx) *store.Collection {
-	name := server.Param(ctx, "c")
+	return a.collectionNamed(ctx, server.Param(ctx, "c"))
+}
+
+// collectionNamed is collectionOf for a handler: nil once it has answered
+// why (404, or 503 while starting).
+func (a *Features) collectionNamed(ctx *fasthttp.RequestCtx, name []byte) *store.Collection {
 	c, err := a.collectionOf(name)
 	if err != nil {
 		fail(ctx, err, Subject{Collection: string(name)})

@@ -35,7 +35,31 @@ type Session struct{ authed bool }
 
 // maxFrame is the longest frame accepted: a body's limit, plus room for
 // the fields around it.
-func (e *Engine) maxFrame() int { return int(e.lim.MaxBodyBytes) + 64<<10 }
+func maxFrame(lim *Limits) int { return int(lim.MaxBodyBytes) + 64<<10 }
+
+// checkPreamble judges a connection's first 4 bytes, for both engines: a
+// status other than 0 refuses the connection, for the reason why.
+func checkPreamble(pre []byte) (status int, why string) {
+	switch {
+	case pre[1] != codec.Preamble[1] || pre[3] != 0:
+		return fasthttp.StatusBadRequest, fmt.Sprintf("the connection began % x, not the preamble % x of daemon1's binary protocol; the connection is closed", pre[:codec.PreambleLen], codec.Preamble)
+	case pre[2] != codec.Version:
+		return fasthttp.StatusHTTPVersionNotSupported, fmt.Sprintf("protocol version %d is not spoken here: this server speaks version %d; the connection is closed", pre[2], codec.Version)
+	}
+	return 0, ""
+}
+
+// checkFrameSize judges a frame's length field, for both engines: a status
+// other than 0 refuses the framing, which can no longer be trusted.
+func checkFrameSize(size int, lim *Limits) (status int, why string) {
+	switch most := maxFrame(lim); {
+	case size < codec.FrameHeaderLen-4:
+		return fasthttp.StatusBadRequest, fmt.Sprintf("a frame length of %d is shorter than a frame's op and request id (5 bytes); the connection is closed", size)
+	case size > most:
+		return fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("a frame of %d bytes is longer than the %d accepted (-max-body-bytes, plus 64 KiB); the connection is closed", size, most)
+	}
+	return 0, ""
+}
 
 func (binaryProtocol) next(c *conn, buf []byte, now int64) (raw []byte, n, status int) {
 	b := &c.bin
@@ -43,13 +67,9 @@ func (binaryProtocol) next(c *conn, buf []byte, now int64) (raw []byte, n, statu
 		if len(buf) < codec.PreambleLen {
 			return nil, 0, 0
 		}
-		switch {
-		case buf[1] != codec.Preamble[1] || buf[3] != 0:
-			b.why = fmt.Sprintf("the connection began % x, not the preamble % x of daemon1's binary protocol; the connection is closed", buf[:codec.PreambleLen], codec.Preamble)
-			return nil, 0, fasthttp.StatusBadRequest
-		case buf[2] != codec.Version:
-			b.why = fmt.Sprintf("protocol version %d is not spoken here: this server speaks version %d; the connection is closed", buf[2], codec.Version)
-			return nil, 0, fasthttp.StatusHTTPVersionNotSupported
+		if status, why := checkPreamble(buf); status != 0 {
+			b.why = why
+			return nil, 0, status
 		}
 		b.preambled = true
 		return nil, codec.PreambleLen, 0 // nothing to serve: serve skips it
@@ -58,13 +78,9 @@ func (binaryProtocol) next(c *conn, buf []byte, now int64) (raw []byte, n, statu
 		return nil, 0, 0
 	}
 	size := int(binary.BigEndian.Uint32(buf))
-	switch {
-	case size < codec.FrameHeaderLen-4:
-		b.why = fmt.Sprintf("a frame length of %d is shorter than a frame's op and request id (5 bytes); the connection is closed", size)
-		return nil, 0, fasthttp.StatusBadRequest
-	case size > c.e.maxFrame():
-		b.why = fmt.Sprintf("a frame of %d bytes is longer than the %d accepted (-max-body-bytes, plus 64 KiB); the connection is closed", size, c.e.maxFrame())
-		return nil, 0, fasthttp.StatusRequestEntityTooLarge
+	if status, why := checkFrameSize(size, &c.e.lim); status != 0 {
+		b.why = why
+		return nil, 0, status
 	}
 	if len(buf) < 4+size {
 		if c.bodyStart == 0 {

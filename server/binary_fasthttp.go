@@ -184,12 +184,8 @@ func (f *FastHTTP) serveBinary(nc net.Conn, magic byte) {
 	if _, err := io.ReadFull(br, pre[1:]); err != nil {
 		return
 	}
-	switch {
-	case pre[1] != codec.Preamble[1] || pre[3] != 0:
-		refuse(fasthttp.StatusBadRequest, fmt.Sprintf("the connection began % x, not the preamble % x of daemon1's binary protocol; the connection is closed", pre, codec.Preamble))
-		return
-	case pre[2] != codec.Version:
-		refuse(fasthttp.StatusHTTPVersionNotSupported, fmt.Sprintf("protocol version %d is not spoken here: this server speaks version %d; the connection is closed", pre[2], codec.Version))
+	if status, why := checkPreamble(pre[:]); status != 0 {
+		refuse(status, why)
 		return
 	}
 	var frame, out []byte
@@ -205,13 +201,8 @@ func (f *FastHTTP) serveBinary(nc net.Conn, magic byte) {
 			return
 		}
 		size := int(binary.BigEndian.Uint32(head[:]))
-		maxFrame := int(lim.MaxBodyBytes) + 64<<10
-		switch {
-		case size < codec.FrameHeaderLen-4:
-			refuse(fasthttp.StatusBadRequest, fmt.Sprintf("a frame length of %d is shorter than a frame's op and request id (5 bytes); the connection is closed", size))
-			return
-		case size > maxFrame:
-			refuse(fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("a frame of %d bytes is longer than the %d accepted (-max-body-bytes, plus 64 KiB); the connection is closed", size, maxFrame))
+		if status, why := checkFrameSize(size, lim); status != 0 {
+			refuse(status, why)
 			return
 		}
 		nc.SetReadDeadline(time.Now().Add(lim.BodyTimeout))

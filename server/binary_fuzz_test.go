@@ -62,7 +62,7 @@ func FuzzBinaryFramer(f *testing.F) {
 				t.Fatalf("frame %d differs when split", k)
 			}
 			fr := whole[k]
-			if size := binary.BigEndian.Uint32(fr); int(size)+4 != len(fr) || len(fr) < codec.FrameHeaderLen || len(fr) > e.maxFrame()+4 {
+			if size := binary.BigEndian.Uint32(fr); int(size)+4 != len(fr) || len(fr) < codec.FrameHeaderLen || len(fr) > maxFrame(&e.lim)+4 {
 				t.Fatalf("frame %d: length field %d, %d bytes", k, size, len(fr))
 			}
 		}
