@@ -9,8 +9,11 @@ LISTEN   ?= 127.0.0.1:8080
 
 .PHONY: fleet bench-quick openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
+# -buildvcs=auto: -version and daemon1_build_info name the commit (when
+# there is one) even where GOFLAGS turns stamping off.
 build:
-	$(GO) build -o $(BIN)/daemon1 ./cmd/daemon1
+	$(GO) build -buildvcs=auto -o $(BIN)/daemon1 ./cmd/daemon1
+	$(GO) build -buildvcs=auto -o $(BIN)/daemon1-bench ./cmd/daemon1-bench
 
 run: build
 	$(BIN)/daemon1 -listen $(LISTEN)

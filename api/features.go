@@ -146,19 +146,6 @@ func (a *Features) Register(r *server.Router) {
 		for _, k := range apiKinds {
 			obs.RegisterKind(k)
 		}
-		count := func(features bool) float64 {
-			s := a.store.Load()
-			if s == nil {
-				return 0
-			}
-			cols, feats := s.Counts()
-			if features {
-				return float64(feats)
-			}
-			return float64(cols)
-		}
-		obs.Set().NewGauge("daemon1_store_collections", func() float64 { return count(false) })
-		obs.Set().NewGauge("daemon1_store_features", func() float64 { return count(true) })
 	}
 }
 

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/errlog"
+	"github.com/geometryos/daemon1/internal/promtext"
 	"github.com/geometryos/daemon1/server"
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
@@ -31,8 +34,14 @@ func (o *Ops) SetFleet(f FleetErrors) { o.fleet.Store(&f) }
 // /admin/errors?fleet=1 returns.
 const fleetRecent = 200
 
-// NewOps serves the metrics and error log of obs.
-func NewOps(obs *server.Observer) *Ops { return &Ops{obs: obs} }
+// NewOps serves the metrics and error log of obs. It turns on
+// VictoriaMetrics/metrics' HELP and TYPE lines (metrics.ExposeMetadata, a
+// switch of the whole process), which /metrics completes with the texts of
+// metricFamilies.
+func NewOps(obs *server.Observer) *Ops {
+	metrics.ExposeMetadata(true)
+	return &Ops{obs: obs}
+}
 
 // OpsBudget is the budget of the operators' endpoints: a scraper would
 // rather have its metrics late than a 503.
@@ -49,9 +58,24 @@ func (o *Ops) Register(r *server.Router) {
 func (o *Ops) metrics(ctx *fasthttp.RequestCtx) {
 	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
-	o.obs.Set().WritePrometheus(ctx)
-	metrics.WriteProcessMetrics(ctx)
+	b := expositions.Get().(*exposition)
+	defer expositions.Put(b)
+	b.raw.Reset()
+	o.obs.Set().WritePrometheus(&b.raw)
+	metrics.WriteProcessMetrics(&b.raw)
+	b.out, _ = promtext.Annotate(b.out[:0], b.raw.Bytes(), metricFamilies)
+	ctx.Write(b.out)
 }
+
+// exposition is /metrics as written by VictoriaMetrics/metrics (raw) and
+// with its metadata completed (out): a scrape writes some hundred
+// kilobytes, so the buffers are kept between scrapes.
+type exposition struct {
+	raw bytes.Buffer
+	out []byte
+}
+
+var expositions = sync.Pool{New: func() any { return new(exposition) }}
 
 // errorsDoc is the body of GET /admin/errors.
 type errorsDoc struct {

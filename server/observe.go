@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -18,8 +19,9 @@ import (
 // Observer counts and logs what the engines do: requests by route, method
 // and status, latency histograms by route, budget overruns, queue waits,
 // errors by kind, into a metrics.Set (served at GET /metrics) and an error
-// log. Every metric a request touches exists before the first request:
-// updating them allocates nothing.
+// log. Every metric a request touches exists before the first request,
+// except a route's count of a status, made the first time the route answers
+// it: updating them allocates nothing after that.
 type Observer struct {
 	set *metrics.Set
 	log atomic.Pointer[errlog.Log] // nil: no error log
@@ -121,12 +123,12 @@ func NewObserver(set *metrics.Set) *Observer {
 // before serving. (The log may already use o's RetryHooks.)
 func (o *Observer) AttachLog(log *errlog.Log) {
 	o.log.Store(log)
-	stat := func(f func(errlog.Stats) uint64) func() float64 {
-		return func() float64 { return float64(f(log.Stats())) }
-	}
-	o.set.NewGauge(`daemon1_errlog_entries{outcome="written"}`, stat(func(s errlog.Stats) uint64 { return s.Written }))
-	o.set.NewGauge(`daemon1_errlog_entries{outcome="dropped"}`, stat(func(s errlog.Stats) uint64 { return s.Dropped }))
-	o.set.NewGauge(`daemon1_errlog_entries{outcome="failed"}`, stat(func(s errlog.Stats) uint64 { return s.Failed }))
+	o.set.RegisterMetricsWriter(func(w io.Writer) {
+		st := log.Stats()
+		metrics.WriteCounterUint64(w, `daemon1_errlog_entries_total{outcome="written"}`, st.Written)
+		metrics.WriteCounterUint64(w, `daemon1_errlog_entries_total{outcome="dropped"}`, st.Dropped)
+		metrics.WriteCounterUint64(w, `daemon1_errlog_entries_total{outcome="failed"}`, st.Failed)
+	})
 }
 
 // RetryHooks count retries by operation and outcome
@@ -156,10 +158,13 @@ func (o *Observer) Log() *errlog.Log { return o.log.Load() }
 
 // routeMetrics are one route's series.
 type routeMetrics struct {
-	obs      *Observer
-	route    string
-	method   string
-	byStatus [len(knownStatuses) + 1]*metrics.Counter
+	obs    *Observer
+	route  string
+	method string
+	labels string // route="…",method="…"
+	// byStatus are made as a status is first answered: a route that can
+	// never answer 417 has no series for it.
+	byStatus [len(knownStatuses) + 1]atomic.Pointer[metrics.Counter]
 	latency  *metrics.PrometheusHistogram
 	overruns *metrics.Counter
 	expired  *metrics.Counter
@@ -170,14 +175,7 @@ func (o *Observer) newRouteMetrics(method, route string) *routeMetrics {
 		method = "any"
 	}
 	labels := fmt.Sprintf("route=%q,method=%q", route, method)
-	rm := &routeMetrics{obs: o, route: route, method: method}
-	for i := range rm.byStatus {
-		status := "other"
-		if i < len(knownStatuses) {
-			status = strconv.Itoa(knownStatuses[i])
-		}
-		rm.byStatus[i] = o.set.NewCounter(fmt.Sprintf("daemon1_requests_total{%s,status=%q}", labels, status))
-	}
+	rm := &routeMetrics{obs: o, route: route, method: method, labels: labels}
 	rm.latency = o.set.NewPrometheusHistogramExt("daemon1_request_duration_seconds{"+labels+"}", latencyBounds)
 	rm.overruns = o.set.NewCounter("daemon1_budget_overruns_total{" + labels + "}")
 	rm.expired = o.set.NewCounter("daemon1_queue_expired_total{" + labels + "}")
@@ -190,7 +188,7 @@ func (rm *routeMetrics) done(status int, took time.Duration) {
 	if status < 0 || status >= len(statusIndex) {
 		status = 0 // an index of "other"
 	}
-	rm.byStatus[statusIndex[status]].Inc()
+	rm.statusCounter(statusIndex[status]).Inc()
 	secs := took.Seconds()
 	rm.latency.Update(secs)
 	o := rm.obs
@@ -198,6 +196,21 @@ func (rm *routeMetrics) done(status int, took time.Duration) {
 	if status >= 500 {
 		o.serverErrors.Add(1)
 	}
+}
+
+// statusCounter returns the series of the i-th known status (or "other"),
+// made on first use: that allocates once per route and status.
+func (rm *routeMetrics) statusCounter(i uint8) *metrics.Counter {
+	if c := rm.byStatus[i].Load(); c != nil {
+		return c
+	}
+	status := "other"
+	if int(i) < len(knownStatuses) {
+		status = strconv.Itoa(knownStatuses[i])
+	}
+	c := rm.obs.set.GetOrCreateCounter(fmt.Sprintf("daemon1_requests_total{%s,status=%q}", rm.labels, status))
+	rm.byStatus[i].Store(c)
+	return c
 }
 
 // overrun counts a request that missed its budget.

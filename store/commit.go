@@ -363,6 +363,7 @@ func (s *Store) applyBatch(b *batch, pos uint64) {
 			panic(fmt.Sprintf("BUG: a durable %T does not apply: %v", r, err))
 		}
 	}
+	s.stats.Records.Add(uint64(len(b.records)))
 	s.advance(pos)
 	for _, in := range b.staged {
 		s.answer(in, nil)

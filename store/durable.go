@@ -116,6 +116,7 @@ var (
 // Stats are the durability figures for the metrics.
 type Stats struct {
 	Batches, Bytes          atomic.Uint64 // appended
+	Records                 atomic.Uint64 // writes this node committed (in Batches)
 	Syncs                   atomic.Uint64 // (their durations go to Options.OnSync)
 	WriteErrors             atomic.Uint64
 	Rewrites, RewriteErrors atomic.Uint64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -108,12 +109,8 @@ func registerFleetMetrics(set *metrics.Set, node *fleet.Node, rep *store.Replica
 		}
 		return 0
 	})
-	set.NewGauge("daemon1_fleet_errors_forwarded_total", func() float64 { return float64(node.Forwarded.Load()) })
-	set.NewGauge("daemon1_fleet_errors_dropped_total", func() float64 { return float64(node.Dropped.Load()) })
-	set.NewGauge("daemon1_store_read_only", func() float64 {
-		if rep.ReadOnly() != "" {
-			return 1
-		}
-		return 0
+	set.RegisterMetricsWriter(func(w io.Writer) {
+		metrics.WriteCounterUint64(w, "daemon1_fleet_errors_forwarded_total", node.Forwarded.Load())
+		metrics.WriteCounterUint64(w, "daemon1_fleet_errors_dropped_total", node.Dropped.Load())
 	})
 }

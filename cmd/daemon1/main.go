@@ -25,6 +25,7 @@ import (
 )
 
 type config struct {
+	version        bool
 	cpuProfile     string
 	trace          string
 	engine         string
@@ -94,6 +95,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	fs.StringVar(&c.trace, "trace", "", "write an execution trace of the whole run to `file` (for go tool trace; large: minutes, not hours)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
+	fs.BoolVar(&c.version, "version", false, "print the version (module version, VCS revision, Go release) and exit")
 	addFleetFlags(fs, &c.fleet)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -127,6 +129,10 @@ func main() {
 	if err != nil {
 		log.Fatalf("daemon1: %v", err)
 	}
+	if cfg.version {
+		fmt.Println(readBuildInfo())
+		return
+	}
 	os.Exit(run(cfg))
 }
 
@@ -156,6 +162,9 @@ func run(cfg config) int {
 	}
 	var draining atomic.Bool
 	set := metrics.NewSet()
+	build := readBuildInfo()
+	build.register(set)
+	log.Printf("daemon1: %s", build)
 	obs := server.NewObserver(set)
 	obs.SetErrorRate(cfg.logRate)
 	retrier := &retry.Retrier{Hooks: obs.RetryHooks()}
@@ -180,6 +189,7 @@ func run(cfg config) int {
 	}
 	cfg.features.Auth = api.NewAuth(token)
 
+	storeFigures := newStoreMetrics(set)
 	router := server.NewRouter(obs)
 	health := api.NewHealth(draining.Load)
 	health.Register(router)
@@ -242,6 +252,7 @@ func run(cfg config) int {
 		health.SetCheck(db.ReadOnly)
 	}
 	features.SetStore(st)
+	storeFigures.opened(st)
 	health.SetReady(true)
 	log.Printf("daemon1: serving on %s (engine %s) after %s", srv.Addr(), cfg.engine, time.Since(started).Round(time.Microsecond))
 
@@ -288,11 +299,14 @@ func awaitStop(sig <-chan os.Signal, engineDone <-chan struct{}) (s os.Signal, a
 	}
 }
 
-// openStore replays the data directory's append-only file and exposes the
-// store's metrics.
+// fsyncBounds are daemon1_aof_fsync_seconds' buckets: from a fast SSD's
+// fsync to one slow enough to miss the budget many times over.
+var fsyncBounds = []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1}
+
+// openStore replays the data directory's append-only file.
 func openStore(cfg config, obs *server.Observer, retrier *retry.Retrier) (*store.Durable, error) {
 	cfg.store.Logf = log.Printf
-	cfg.store.OnSync = obs.Set().NewHistogram("daemon1_aof_fsync_seconds").Update
+	cfg.store.OnSync = obs.Set().NewPrometheusHistogramExt("daemon1_aof_fsync_seconds", fsyncBounds).Update
 	if os.Getenv("DAEMON1_TEST_ACK_BEFORE_DURABLE") == "1" {
 		cfg.store.AckBeforeDurable = true
 		log.Printf("daemon1: WARNING: DAEMON1_TEST_ACK_BEFORE_DURABLE=1: writes are acknowledged before they are durable (a test's negative control)")
@@ -302,6 +316,5 @@ func openStore(cfg config, obs *server.Observer, retrier *retry.Retrier) (*store
 		return nil, err
 	}
 	log.Printf("daemon1: %s", db.Replay)
-	registerStoreMetrics(obs.Set(), db)
 	return db, nil
 }

@@ -1,26 +1,56 @@
 package main
 
 import (
+	"io"
+	"sync/atomic"
+
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/store"
 )
 
-// registerStoreMetrics exposes the append-only file's figures.
-func registerStoreMetrics(set *metrics.Set, db *store.Durable) {
-	st := db.Stats()
-	gauge := func(name string, f func() float64) { set.NewGauge(name, f) }
-	gauge("daemon1_aof_size_bytes", func() float64 { return float64(st.FileSize.Load()) })
-	gauge("daemon1_aof_appended_bytes_total", func() float64 { return float64(st.Bytes.Load()) })
-	gauge("daemon1_aof_batches_total", func() float64 { return float64(st.Batches.Load()) })
-	gauge("daemon1_aof_write_errors_total", func() float64 { return float64(st.WriteErrors.Load()) })
-	gauge(`daemon1_aof_rewrites_total{outcome="ok"}`, func() float64 { return float64(st.Rewrites.Load()) })
-	gauge(`daemon1_aof_rewrites_total{outcome="failed"}`, func() float64 { return float64(st.RewriteErrors.Load()) })
-	gauge("daemon1_aof_replay_seconds", func() float64 { return float64(st.ReplayNanos.Load()) / 1e9 })
-	gauge("daemon1_aof_replay_records", func() float64 { return float64(st.ReplayRecords.Load()) })
-	gauge("daemon1_store_read_only", func() float64 {
-		if db.ReadOnly() != "" {
-			return 1
-		}
-		return 0
-	})
+// storeMetrics writes the store's figures into /metrics; it is the one
+// owner of their names. Until the store is open (the replay runs) only
+// daemon1_store_replaying is written, as 1.
+type storeMetrics struct {
+	store atomic.Pointer[store.Store]
+}
+
+// newStoreMetrics registers the store's figures in set.
+func newStoreMetrics(set *metrics.Set) *storeMetrics {
+	sm := &storeMetrics{}
+	set.RegisterMetricsWriter(sm.write)
+	return sm
+}
+
+// opened starts exposing s's figures.
+func (sm *storeMetrics) opened(s *store.Store) { sm.store.Store(s) }
+
+func (sm *storeMetrics) write(w io.Writer) {
+	s := sm.store.Load()
+	if s == nil {
+		metrics.WriteGaugeUint64(w, "daemon1_store_replaying", 1)
+		return
+	}
+	var m store.Metrics
+	s.UpdateMetrics(&m)
+	metrics.WriteGaugeUint64(w, "daemon1_store_replaying", 0)
+	metrics.WriteGaugeUint64(w, "daemon1_store_collections", m.Collections)
+	metrics.WriteGaugeUint64(w, "daemon1_store_features", m.Features)
+	metrics.WriteGaugeUint64(w, "daemon1_store_read_only", b2u(m.ReadOnly))
+	metrics.WriteGaugeUint64(w, "daemon1_aof_size_bytes", m.FileSize)
+	metrics.WriteCounterUint64(w, "daemon1_aof_appended_bytes_total", m.Bytes)
+	metrics.WriteCounterUint64(w, "daemon1_aof_batches_total", m.Batches)
+	metrics.WriteCounterUint64(w, "daemon1_aof_records_total", m.Records)
+	metrics.WriteCounterUint64(w, "daemon1_aof_write_errors_total", m.WriteErrors)
+	metrics.WriteCounterUint64(w, `daemon1_aof_rewrites_total{outcome="ok"}`, m.Rewrites)
+	metrics.WriteCounterUint64(w, `daemon1_aof_rewrites_total{outcome="failed"}`, m.RewriteErrors)
+	metrics.WriteGaugeFloat64(w, "daemon1_aof_replay_seconds", m.ReplaySeconds)
+	metrics.WriteGaugeUint64(w, "daemon1_aof_replay_records", m.ReplayRecords)
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
