@@ -70,7 +70,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&lim.MaxInFlight, "max-inflight", d.MaxInFlight, "requests in progress in the process before no connection is read")
 	fs.IntVar(&lim.MaxConns, "max-conns", 0, "connections open at once; more are closed as they are accepted (0: the descriptor limit less a tenth, kept for files)")
 	fs.IntVar(&lim.MaxConnsPerIP, "max-conns-per-ip", 0, "connections open at once from one client IP (0: half of -max-conns)")
-	fs.StringVar(&c.log.Dir, "log-dir", filepath.Join("data", "logs"), "`directory` of the error log (errors.jsonl, rotated)")
+	fs.StringVar(&c.log.Dir, "log-dir", "", "`directory` of the error log (errors.jsonl, rotated); empty: logs in -data-dir")
 	fs.IntVar(&c.log.MaxSizeMB, "log-max-size", 100, "rotate the error log when it passes this many `MB`")
 	fs.IntVar(&c.log.MaxBackups, "log-max-backups", 10, "compressed error-log backups to keep")
 	fs.IntVar(&c.log.MaxAgeDays, "log-max-age", 30, "`days` to keep error-log backups")
@@ -83,7 +83,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.fsync, "fsync", "always", "when writes are made durable: always (before each answer, group-committed), everysec, or no")
 	fs.BoolVar(&c.repair, "aof-repair", false, "start even if the append-only file has a bad record in the middle: keep the records before it and move the rest aside")
 	fs.Float64Var(&c.store.RewriteRatio, "aof-rewrite-ratio", 2, "compact the append-only file when it is this many times its size after the last compaction")
-	fs.Int64Var(&c.store.RewriteMinSize, "aof-rewrite-min-size", 64<<20, "and at least this many `bytes`")
+	fs.Int64Var(&c.store.RewriteMinSize, "aof-rewrite-min-size", 64<<20, "compact the append-only file only once it has at least this many `bytes` (and has grown by -aof-rewrite-ratio)")
 	fs.DurationVar(&c.store.WriteTimeout, "aof-write-timeout", 2*time.Second, "how long a write to the append-only file is retried")
 	fs.DurationVar(&c.store.KeyTTL, "idempotency-ttl", store.DefaultKeyTTL, "how long the answer of a POST with an Idempotency-Key is kept for its retries")
 	fs.IntVar(&c.store.MaxKeys, "idempotency-keys", store.DefaultMaxKeys, "most Idempotency-Keys kept (the oldest are forgotten first)")
@@ -106,7 +106,18 @@ func parseFlags(args []string) (config, error) {
 	if c.authTokenFile == "" && !c.insecure && !isLoopback(c.server.Addr) {
 		return c, fmt.Errorf("-listen %s is not a loopback address: give -auth-token-file so that writes need a token, or -insecure-no-auth to accept anyone's writes", c.server.Addr)
 	}
+	if c.log.Dir == "" {
+		c.log.Dir = filepath.Join(c.dataDir, "logs")
+	}
+	// Absolute, so that the log says where the files are whatever the
+	// working directory was.
 	var err error
+	if c.dataDir, err = filepath.Abs(c.dataDir); err != nil {
+		return c, err
+	}
+	if c.log.Dir, err = filepath.Abs(c.log.Dir); err != nil {
+		return c, err
+	}
 	if c.store.Fsync, err = store.ParseFsync(c.fsync); err != nil {
 		return c, err
 	}
@@ -164,7 +175,7 @@ func run(cfg config) int {
 	set := metrics.NewSet()
 	build := readBuildInfo()
 	build.register(set)
-	log.Printf("daemon1: %s", build)
+	log.Printf("daemon1: %s; data directory %s, error log in %s", build, cfg.dataDir, cfg.log.Dir)
 	obs := server.NewObserver(set)
 	obs.SetErrorRate(cfg.logRate)
 	retrier := &retry.Retrier{Hooks: obs.RetryHooks()}
@@ -236,7 +247,11 @@ func run(cfg config) int {
 			return node.Check(rep.Applied())
 		})
 	} else {
-		log.Printf("daemon1: listening on %s (engine %s); replaying %s", srv.Addr(), cfg.engine, filepath.Join(cfg.dataDir, store.FileName))
+		if aof := filepath.Join(cfg.dataDir, store.FileName); fileExists(aof) {
+			log.Printf("daemon1: listening on %s (engine %s); replaying %s", srv.Addr(), cfg.engine, aof)
+		} else {
+			log.Printf("daemon1: listening on %s (engine %s); %s does not exist: starting with an empty store", srv.Addr(), cfg.engine, aof)
+		}
 		db, err := openStore(cfg, obs, retrier)
 		if err != nil {
 			log.Printf("daemon1: %v", err)
@@ -297,6 +312,11 @@ func awaitStop(sig <-chan os.Signal, engineDone <-chan struct{}) (s os.Signal, a
 	case <-engineDone:
 		return nil, false
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // fsyncBounds are daemon1_aof_fsync_seconds' buckets: from a fast SSD's
