@@ -188,11 +188,7 @@ func (a *Features) handleWrite(r *server.Router, method, pattern string, h fasth
 
 // guarded runs h if the request carries the bearer token writes need.
 func (a *Features) guarded(h fasthttp.RequestHandler) fasthttp.RequestHandler {
-	return func(ctx *fasthttp.RequestCtx) {
-		if a.auth.allowed(ctx) {
-			h(ctx)
-		}
-	}
+	return guard(a.auth, h)
 }
 
 // either offloads a read when big does, or when it waits for a token.

@@ -21,6 +21,18 @@ import (
 type Ops struct {
 	obs   *server.Observer
 	fleet atomic.Pointer[FleetErrors]
+
+	admin, scrape *Auth // the token /admin/* and /metrics need; nil: none
+}
+
+// Protect has /admin/* need auth's token (its entries name client
+// addresses and request targets), and /metrics too if metrics is set.
+// Call it before Register.
+func (o *Ops) Protect(auth *Auth, metrics bool) {
+	o.admin = auth
+	if metrics {
+		o.scrape = auth
+	}
 }
 
 // FleetErrors reads the newest entries of every fleet node's error log,
@@ -50,9 +62,22 @@ const OpsBudget = 5 * time.Second
 // Register adds the routes to r. Both format much text, so they run on
 // workers, off the event loops.
 func (o *Ops) Register(r *server.Router) {
-	r.Handle("GET", "/metrics", server.Worker, o.metrics).Budget = OpsBudget
-	rt := r.Handle("GET", "/admin/errors", server.Worker, o.errors)
+	r.Handle("GET", "/metrics", server.Worker, guard(o.scrape, o.metrics)).Budget = OpsBudget
+	rt := r.Handle("GET", "/admin/errors", server.Worker, guard(o.admin, o.errors))
 	rt.Budget, rt.Params = OpsBudget, []string{"fleet"}
+}
+
+// guard runs h if the request carries auth's token (any request, for a nil
+// auth).
+func guard(auth *Auth, h fasthttp.RequestHandler) fasthttp.RequestHandler {
+	if auth == nil {
+		return h
+	}
+	return func(ctx *fasthttp.RequestCtx) {
+		if auth.allowed(ctx) {
+			h(ctx)
+		}
+	}
 }
 
 func (o *Ops) metrics(ctx *fasthttp.RequestCtx) {

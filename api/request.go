@@ -162,7 +162,8 @@ type Auth struct {
 	token []byte // empty: no token needed
 }
 
-// NewAuth requires token on every write; an empty token requires none.
+// NewAuth requires token on every write (and on the operators' endpoints
+// that Ops.Protect names); an empty token requires none.
 func NewAuth(token string) *Auth { return &Auth{token: []byte(token)} }
 
 var bearer = []byte("Bearer ")
@@ -178,7 +179,7 @@ func (a *Auth) allowed(ctx *fasthttp.RequestCtx) bool {
 		subtle.ConstantTimeCompare(bytes.TrimSpace(h[len(bearer):]), a.token) == 1 {
 		return true
 	}
-	detail := "writes need the header Authorization: Bearer <token>"
+	detail := "this request needs the header Authorization: Bearer <token> (writes, /admin/*, and /metrics under -auth-metrics)"
 	challenge := `Bearer realm="daemon1"`
 	if len(h) > 0 {
 		detail = "the bearer token is not the one this server was given"

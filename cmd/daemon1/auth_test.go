@@ -73,4 +73,46 @@ func TestBinaryAuthToken(t *testing.T) {
 	if code := get(t, "http://"+addr+"/collections/c"); code != 200 {
 		t.Fatalf("a read: %d", code)
 	}
+	// /admin/* names clients: it needs the token; /metrics does not
+	// without -auth-metrics.
+	if code := get(t, "http://"+addr+"/admin/errors"); code != 401 {
+		t.Fatalf("/admin/errors without the token: %d", code)
+	}
+	if code := get(t, "http://"+addr+"/metrics"); code != 200 {
+		t.Fatalf("/metrics without the token: %d", code)
+	}
+}
+
+// -auth-metrics puts /metrics behind the token too.
+func TestAuthMetrics(t *testing.T) {
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("s3cret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, stop := launch(t, build(t), "-listen", "127.0.0.1:0", "-auth-token-file", token, "-auth-metrics")
+	defer stop()
+	scrape := func(auth string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := scrape(""); code != 401 {
+		t.Fatalf("/metrics without the token: %d", code)
+	}
+	if code := scrape("Bearer wrong"); code != 401 {
+		t.Fatalf("/metrics with another token: %d", code)
+	}
+	if code := scrape("Bearer s3cret"); code != 200 {
+		t.Fatalf("/metrics with the token: %d", code)
+	}
+	if code := get(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Fatalf("/healthz: %d", code)
+	}
 }

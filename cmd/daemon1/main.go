@@ -37,6 +37,7 @@ type config struct {
 	pushInterval   time.Duration
 	reportInterval time.Duration
 	authTokenFile  string
+	authMetrics    bool
 	insecure       bool
 	features       api.Options
 	dataDir        string
@@ -87,7 +88,8 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&c.store.WriteTimeout, "aof-write-timeout", 2*time.Second, "how long a write to the append-only file is retried")
 	fs.DurationVar(&c.store.KeyTTL, "idempotency-ttl", store.DefaultKeyTTL, "how long the answer of a POST with an Idempotency-Key is kept for its retries")
 	fs.IntVar(&c.store.MaxKeys, "idempotency-keys", store.DefaultMaxKeys, "most Idempotency-Keys kept (the oldest are forgotten first)")
-	fs.StringVar(&c.authTokenFile, "auth-token-file", "", "`file` holding the bearer token that writes must carry (reads stay open); empty: writes need none")
+	fs.StringVar(&c.authTokenFile, "auth-token-file", "", "`file` holding the bearer token that writes and /admin/* must carry (reads stay open); empty: none needs it")
+	fs.BoolVar(&c.authMetrics, "auth-metrics", false, "/metrics needs the -auth-token-file token too (give the scraper the token: Prometheus' authorization.credentials_file)")
 	fs.BoolVar(&c.insecure, "insecure-no-auth", false, "allow listening on a non-loopback address without -auth-token-file")
 	fs.IntVar(&c.features.MaxBulk, "max-bulk", api.DefaultMaxBulk, "most features in one bulk insert (413 beyond)")
 	fs.IntVar(&c.features.MaxVertices, "max-vertices", store.DefaultMaxVertices, "most positions in one geometry, of a feature or a search (422 beyond)")
@@ -205,6 +207,7 @@ func run(cfg config) int {
 	health := api.NewHealth(draining.Load)
 	health.Register(router)
 	ops := api.NewOps(obs)
+	ops.Protect(cfg.features.Auth, cfg.authMetrics)
 	ops.Register(router)
 	features := api.NewFeatures(cfg.features)
 	features.Register(router)
