@@ -30,6 +30,8 @@ var metricFamilies = map[string]promtext.Family{
 	// The binary.
 	"daemon1_build_info": {Help: "The running build: its module version, VCS revision and Go release, as labels of a constant 1."},
 	// The store (cmd/daemon1's storeMetrics).
+	"daemon1_data_dir_available_bytes": {Help: "Bytes an unprivileged process may still write on the data directory's file system."},
+	"daemon1_data_dir_capacity_bytes":  {Help: "Size of the data directory's file system."},
 	"daemon1_store_replaying":          {Help: "1 while the store is being loaded at start-up (replay of the append-only file, or a fleet node's snapshot and catch-up); /readyz is 503 meanwhile."},
 	"daemon1_store_collections":        {Help: "Collections in the store."},
 	"daemon1_store_features":           {Help: "Features in the store, over all collections."},

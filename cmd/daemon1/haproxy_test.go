@@ -16,13 +16,7 @@ import (
 // nodes and returns its address once it routes to all three.
 func haproxy(t *testing.T, f *testFleet) string {
 	t.Helper()
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("haproxy is not installed; make test installs it")
-		}
-		t.Skip("haproxy is not installed (make test installs it)")
-	}
+	bin := requireTool(t, "haproxy", "haproxy")
 	cfg, err := filepath.Abs("../../deploy/haproxy.cfg")
 	if err != nil {
 		t.Fatal(err)

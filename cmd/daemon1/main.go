@@ -202,7 +202,7 @@ func run(cfg config) int {
 	}
 	cfg.features.Auth = api.NewAuth(token)
 
-	storeFigures := newStoreMetrics(set)
+	storeFigures := newStoreMetrics(set, cfg.dataDir)
 	router := server.NewRouter(obs)
 	health := api.NewHealth(draining.Load)
 	health.Register(router)

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/store"
@@ -13,11 +14,13 @@ import (
 // daemon1_store_replaying is written, as 1.
 type storeMetrics struct {
 	store atomic.Pointer[store.Store]
+	dir   string // the data directory, whose file system's room is shown
 }
 
-// newStoreMetrics registers the store's figures in set.
-func newStoreMetrics(set *metrics.Set) *storeMetrics {
-	sm := &storeMetrics{}
+// newStoreMetrics registers the store's figures in set, and those of the
+// file system of dir.
+func newStoreMetrics(set *metrics.Set, dir string) *storeMetrics {
+	sm := &storeMetrics{dir: dir}
 	set.RegisterMetricsWriter(sm.write)
 	return sm
 }
@@ -26,6 +29,11 @@ func newStoreMetrics(set *metrics.Set) *storeMetrics {
 func (sm *storeMetrics) opened(s *store.Store) { sm.store.Store(s) }
 
 func (sm *storeMetrics) write(w io.Writer) {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(sm.dir, &fs); err == nil {
+		metrics.WriteGaugeUint64(w, "daemon1_data_dir_available_bytes", fs.Bavail*uint64(fs.Bsize))
+		metrics.WriteGaugeUint64(w, "daemon1_data_dir_capacity_bytes", fs.Blocks*uint64(fs.Bsize))
+	}
 	s := sm.store.Load()
 	if s == nil {
 		metrics.WriteGaugeUint64(w, "daemon1_store_replaying", 1)

@@ -18,16 +18,10 @@ import (
 // target every second, and returns its base URL.
 func victoriaMetrics(t *testing.T, target string) string {
 	t.Helper()
-	bin, err := exec.LookPath("victoria-metrics")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("victoria-metrics is not installed; make test installs it")
-		}
-		t.Skip("victoria-metrics is not installed (make test installs it)")
-	}
+	bin := requireTool(t, "victoria-metrics", "victoria-metrics")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "scrape.yml")
-	err = os.WriteFile(cfg, []byte(fmt.Sprintf(`scrape_configs:
+	err := os.WriteFile(cfg, []byte(fmt.Sprintf(`scrape_configs:
   - job_name: daemon1
     scrape_interval: 1s
     static_configs:
