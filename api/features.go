@@ -128,7 +128,8 @@ func (a *Features) Register(r *server.Router) {
 	reader(rt, a.either(largeListing), itemsParams)
 	rt.MoreParams = a.isQueryable // ?name=A
 	reader(r.Handle("GET", "/collections/{c}/queryables", server.Inline, a.read(a.queryables)), a.either(nil), formatParam)
-	a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems).Budget = a.budget
+	post := a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems)
+	post.Budget, post.Params = a.budget, []string{"if-exists"}
 	reader(r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)), a.either(nil), itemParams)
 	if a.async {
 		// Parsed on the event loop (on a worker when large), then handed to

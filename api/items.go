@@ -236,14 +236,18 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	if c == nil {
 		return
 	}
-	ct, ok := requireType(ctx, mtGeoJSON, mtJSON, mtGeoJSONSeq)
+	ct, ok := requireType(ctx, mtGeoJSON, mtJSON, mtGeoJSONSeq, mtNDJSON, mtNDJSONStd)
+	if !ok {
+		return
+	}
+	mode, ok := ifExists(ctx)
 	if !ok {
 		return
 	}
 	var single *store.Input
 	var many []*store.Input
 	var err error
-	if bytes.Equal(ct, mtGeoJSONSeq) {
+	if bytes.Equal(ct, mtGeoJSONSeq) || bytes.Equal(ct, mtNDJSON) || bytes.Equal(ct, mtNDJSONStd) {
 		many, err = store.ParseSeq(ctx.Request.Body(), a.maxBulk, a.maxVert)
 	} else {
 		single, many, err = store.ParseItems(ctx.Request.Body(), a.maxBulk, a.maxVert)
@@ -251,6 +255,9 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	if err != nil {
 		fail(ctx, err, Subject{Collection: c.Name()})
 		return
+	}
+	if single != nil && mode != store.IfExistsFail {
+		many, single = []*store.Input{single}, nil // a bulk of one: it may skip or replace
 	}
 	once, ok := onceOf(ctx, c, len(many))
 	if !ok {
@@ -268,7 +275,7 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 		}
 		return
 	}
-	bad, replay, err := c.InsertAllOnce(many, once)
+	res, bad, replay, err := c.Bulk(many, mode, once)
 	switch {
 	case errors.Is(err, store.ErrDuplicateID) || errors.Is(err, store.ErrExists):
 		fail(ctx, err, Subject{Collection: c.Name(), ID: []byte(many[bad].ID), Bulk: true, Item: bad})
@@ -277,15 +284,39 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	case replay != nil:
 		answerAgain(ctx, replay)
 	case once == nil:
-		answerInserted(ctx, len(many))
+		answerBulk(ctx, res, mode)
 	}
 }
 
-// answerInserted answers a bulk insert.
-func answerInserted(ctx *fasthttp.RequestCtx, n int) {
+// ifExists reads the if-exists parameter of a POST of features: what a
+// feature whose id is taken does (fail, the default: 409 for the whole
+// request; skip; or replace).
+func ifExists(ctx *fasthttp.RequestCtx) (store.IfExists, bool) {
+	v := ctx.QueryArgs().Peek("if-exists")
+	if v == nil {
+		return store.IfExistsFail, true
+	}
+	mode, ok := store.ParseIfExists(string(v))
+	if !ok {
+		badParam(ctx, "if-exists=%q: use fail (the default: a taken id refuses the whole request), skip (keep the stored feature) or replace (store this one)", v)
+	}
+	return mode, ok
+}
+
+// answerBulk answers a bulk insert: {"inserted":n}, and under if-exists
+// skip or replace how many features were skipped or replaced.
+func answerBulk(ctx *fasthttp.RequestCtx, res store.BulkResult, mode store.IfExists) {
 	respond(ctx, fasthttp.StatusCreated, mtJSON, func(b []byte) []byte {
 		b = append(b, `{"inserted":`...)
-		b = codec.AppendInt(b, int64(n))
+		b = codec.AppendInt(b, int64(res.Inserted))
+		switch mode {
+		case store.IfExistsSkip:
+			b = append(b, `,"skipped":`...)
+			b = codec.AppendInt(b, int64(res.Skipped))
+		case store.IfExistsReplace:
+			b = append(b, `,"replaced":`...)
+			b = codec.AppendInt(b, int64(res.Replaced))
+		}
 		return append(b, '}')
 	})
 }

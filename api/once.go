@@ -41,15 +41,16 @@ func onceOf(ctx *fasthttp.RequestCtx, c *store.Collection, bulk int) (o *store.O
 		}
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", c.Name(), ctx.Request.Header.ContentType())
+	fmt.Fprintf(h, "%s\n%s\n%s\n", c.Name(), ctx.Request.Header.ContentType(), ctx.QueryArgs().Peek("if-exists"))
 	h.Write(ctx.Request.Body())
 	o = &store.Once{Key: string(key)}
 	h.Sum(o.Sum[:0])
-	o.Answer = func(f *store.Feature, inserted int) []byte {
+	mode, _ := ifExists(ctx) // (checked by the caller)
+	o.Answer = func(f *store.Feature, res store.BulkResult) []byte {
 		if bulk == 0 {
 			answerFeature(ctx, c, f, true)
 		} else {
-			answerInserted(ctx, inserted)
+			answerBulk(ctx, res, mode)
 		}
 		return appendAnswer(nil, &ctx.Response)
 	}

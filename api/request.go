@@ -16,6 +16,8 @@ var (
 	mtGeoJSON    = []byte("application/geo+json")
 	mtJSON       = []byte("application/json")
 	mtGeoJSONSeq = []byte("application/geo+json-seq")
+	mtNDJSON     = []byte("application/x-ndjson") // also as application/ndjson
+	mtNDJSONStd  = []byte("application/ndjson")
 	mtMerge      = []byte("application/merge-patch+json")
 	mtOpenAPI    = []byte("application/vnd.oai.openapi+json;version=3.0")
 )

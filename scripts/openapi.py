@@ -120,7 +120,10 @@ schemas = {
  "CollectionMeta": {"type": "object", "additionalProperties": False, "properties": {"title": {"type": "string"}, "description": {"type": "string"}}},
  "Landing": {"type": "object", "required": ["links"], "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "links": S("Links")}},
  "Conformance": {"type": "object", "required": ["conformsTo"], "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}},
- "Inserted": {"type": "object", "required": ["inserted"], "properties": {"inserted": {"type": "integer", "minimum": 1}}},
+ "Inserted": {"type": "object", "required": ["inserted"], "additionalProperties": False, "properties": {
+    "inserted": {"type": "integer", "minimum": 0, "description": "features created"},
+    "skipped": {"type": "integer", "minimum": 0, "description": "under if-exists=skip: features whose id was taken, left as stored"},
+    "replaced": {"type": "integer", "minimum": 0, "description": "under if-exists=replace: features whose id was taken, replaced"}}},
  "Search": {"type": "object", "description": "exactly one of intersects, within and nearby", "additionalProperties": False, "properties": {
    "intersects": S("Geometry"), "within": S("Geometry"),
    "nearby": {"type": "object", "required": ["point"], "additionalProperties": False, "properties": {
@@ -195,12 +198,16 @@ paths = {
      "responses": {"200": {"description": "a page of features; it may be short (even empty) when the budget ran out: a next link says there may be more",
         "content": geojson_types(S("FeatureCollection"))}, **errs("400", "404")}},
    "post": {"operationId": "createFeatures", "summary": "Create a feature, or insert many (all or nothing)", "tags": ["Data"], "security": sec,
-     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+     "parameters": [{"name": "if-exists", "in": "query", "required": False, "schema": {"type": "string", "enum": ["fail", "skip", "replace"], "default": "fail"},
+        "description": "what a feature whose id is taken does: fail (the whole request is a 409 and nothing is written), skip (the stored feature stays; the others are inserted) or replace (it is stored over the old one: an upsert). Still all or nothing: a refused request writes nothing. The answer counts what was skipped or replaced."},
+      {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255},
         "description": "makes the write happen at most once: a retry with the same key and the same request (collection, Content-Type, body) within a day is not written again and gets the first answer, marked Idempotent-Replayed: true; the same key with another request is a 422 (/problems/idempotency-key-reused). Visible ASCII, 1 to 255 bytes."}],
      "requestBody": {"required": True, "content": {
         "application/geo+json": {"schema": {"oneOf": [S("Feature"), S("FeatureCollection")]}},
         "application/json": {"schema": {"oneOf": [S("Feature"), S("FeatureCollection")]}},
-        "application/geo+json-seq": {"schema": {"type": "string", "description": "RFC 8142: each Feature after the record separator 0x1E, ended by a line feed"}}}},
+        "application/geo+json-seq": {"schema": {"type": "string", "description": "RFC 8142: each Feature after the record separator 0x1E, ended by a line feed; or, without 0x1E, one Feature a line (GDAL's GeoJSONSeq)"}},
+        "application/x-ndjson": {"schema": {"type": "string", "description": "newline-delimited GeoJSON: one Feature a line (application/ndjson too)"}},
+        "application/ndjson": {"schema": {"type": "string", "description": "newline-delimited GeoJSON: one Feature a line"}}}},
      "responses": {"201": {"description": "a Feature: it, as stored, with Location and ETag; a FeatureCollection or sequence: the count inserted. A retry with the same Idempotency-Key gets the first answer again.",
         "headers": {**location, **etag, "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}, "description": "present on the answer to a retried request: this is the first request's answer, and nothing was written again"}},
         "content": {"application/geo+json": {"schema": S("Feature")}, "application/json": {"schema": S("Inserted")}}},

@@ -56,7 +56,7 @@ func checkFrameSize(size int, lim *Limits) (status int, why string) {
 	case size < codec.FrameHeaderLen-4:
 		return fasthttp.StatusBadRequest, fmt.Sprintf("a frame length of %d is shorter than a frame's op and request id (5 bytes); the connection is closed", size)
 	case size > most:
-		return fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("a frame of %d bytes is longer than the %d accepted (-max-body-bytes, plus 64 KiB); the connection is closed", size, most)
+		return fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("a frame of %d bytes is longer than the %d accepted (-max-body, plus 64 KiB); the connection is closed", size, most)
 	}
 	return 0, ""
 }

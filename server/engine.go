@@ -64,12 +64,14 @@ func (o Options) withDefaults() Options {
 type Engine struct {
 	gnet.BuiltinEventEngine
 
-	router  *Router
-	obs     *Observer // nil: no metrics, no error log
-	opts    Options
-	lim     Limits
-	logger  fasthttp.Logger
-	workers *pool.Workers[*exchange]
+	router *Router
+	obs    *Observer // nil: no metrics, no error log
+	opts   Options
+	lim    Limits
+	// limitDetails say which cap a 413, 414 or 431 met (Limits.limitDetails).
+	limitDetails map[int]string
+	logger       fasthttp.Logger
+	workers      *pool.Workers[*exchange]
 
 	exchanges pool.Of[exchange]
 	readers   pool.Of[reqReader]
@@ -95,7 +97,7 @@ type Engine struct {
 // New makes an Engine for r. Register every route on r first.
 func New(r *Router, o Options) (*Engine, error) {
 	o = o.withDefaults()
-	e := &Engine{router: r, obs: r.obs, opts: o, lim: o.Limits, logger: fasthttpLogger(o.Logf),
+	e := &Engine{router: r, obs: r.obs, opts: o, lim: o.Limits, limitDetails: o.Limits.limitDetails(), logger: fasthttpLogger(o.Logf),
 		booted: make(chan struct{}), done: make(chan struct{}), epoch: time.Now()}
 	e.caps = newConnCaps(&e.lim, e.obs)
 	e.exchanges.New = func() *exchange { return &exchange{} }

@@ -179,7 +179,11 @@ func (c *conn) finishWithStatus(x *exchange, status int, raw []byte) {
 	x.ctx.Response.Reset()
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	x.meta.rejected = true
-	if why := x.meta.why; why != "" {
+	why := x.meta.why
+	if why == "" {
+		why = c.e.limitDetails[status]
+	}
+	if why != "" {
 		WriteProblem(&x.ctx, status, engineProblems[status].p, why)
 	} else {
 		writeEngineProblem(&x.ctx, status)

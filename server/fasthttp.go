@@ -17,23 +17,25 @@ import (
 // engine benchmark and the fallback for what the event loop lacks (TLS).
 // Worker routes run inline, since fasthttp gives each connection a goroutine.
 type FastHTTP struct {
-	router   *Router
-	obs      *Observer
-	opts     Options
-	metas    pool.Of[meta]
-	srv      *fasthttp.Server
-	ln       *listener
-	caps     *connCaps
-	done     chan struct{} // closed when Serve has returned
-	inFlight atomic.Int64
-	bins     binaryConns
+	router *Router
+	obs    *Observer
+	opts   Options
+	// limitDetails say which cap a 413 or 431 met (Limits.limitDetails).
+	limitDetails map[int]string
+	metas        pool.Of[meta]
+	srv          *fasthttp.Server
+	ln           *listener
+	caps         *connCaps
+	done         chan struct{} // closed when Serve has returned
+	inFlight     atomic.Int64
+	bins         binaryConns
 }
 
 // NewFastHTTP makes a fasthttp.Server for r with the limits of o that
 // fasthttp can express.
 func NewFastHTTP(r *Router, o Options) *FastHTTP {
 	o = o.withDefaults()
-	f := &FastHTTP{router: r, obs: r.obs, opts: o, done: make(chan struct{}), caps: newConnCaps(&o.Limits, r.obs)}
+	f := &FastHTTP{router: r, obs: r.obs, opts: o, limitDetails: o.Limits.limitDetails(), done: make(chan struct{}), caps: newConnCaps(&o.Limits, r.obs)}
 	f.metas.New = func() *meta { return &meta{} }
 	f.metas.Reset = (*meta).reset
 	f.srv = &fasthttp.Server{
@@ -145,7 +147,11 @@ func (f *FastHTTP) onError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Response.Reset()
 	ctx.SetUserValue(metaKey, m)
 	defer ctx.RemoveUserValue(metaKey)
-	writeEngineProblem(ctx, status)
+	if why := f.limitDetails[status]; why != "" {
+		WriteProblem(ctx, status, engineProblems[status].p, why)
+	} else {
+		writeEngineProblem(ctx, status)
+	}
 	if f.obs != nil {
 		f.account(ctx, m)
 	}

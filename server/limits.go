@@ -1,6 +1,9 @@
 package server
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Limits bound what one connection may make the server hold or wait for. Each
 // has a command-line flag in cmd/daemon1; the zero value of a field means its
@@ -84,5 +87,16 @@ func (l Limits) withDefaults() Limits {
 func orDefault[T int | int64 | time.Duration](v *T, d T) {
 	if *v <= 0 {
 		*v = d
+	}
+}
+
+// limitDetails are the details of the answers to a request past one of
+// lim's caps: each names the cap and the daemon1 flag that sets it, so that
+// a client knows what to change and an operator which flag to turn.
+func (lim Limits) limitDetails() map[int]string {
+	return map[int]string{
+		413: fmt.Sprintf("the request body is larger than the %d bytes this server accepts (its -max-body flag): send less at once (daemon1 load splits a large file into requests that fit)", lim.MaxBodyBytes),
+		414: fmt.Sprintf("the request target is longer than the %d bytes this server accepts (its -max-target flag)", lim.MaxTargetBytes),
+		431: fmt.Sprintf("the request header block is larger than this server accepts: at most %d bytes (its -max-header-bytes flag) in at most %d fields (-max-header-fields)", lim.MaxHeaderBytes, lim.MaxHeaderFields),
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"github.com/geometryos/daemon1/codec"
 	"github.com/valyala/fasthttp"
 )
@@ -61,6 +62,9 @@ var engineProblems = map[int]struct {
 func WriteProblem(ctx *fasthttp.RequestCtx, status int, p *Problem, detail string) {
 	doc := codec.Problem{Type: p.Type, Title: p.Title, Status: status, Detail: detail, Instance: rawPath(ctx)}
 	if m := metaOf(ctx); m != nil {
+		if m.rejected && len(m.line) > 0 { // the request was reset: its path is in the line kept
+			doc.Instance = lineTarget(m.line)
+		}
 		m.kind, m.detail = p.Kind, detail
 		if status >= 500 {
 			doc.RequestID = m.id
@@ -91,4 +95,19 @@ func writeEngineProblem(ctx *fasthttp.RequestCtx, status int) {
 	if status == fasthttp.StatusServiceUnavailable {
 		ctx.Response.Header.Set("Retry-After", "1")
 	}
+}
+
+// lineTarget is the path of a request line as received ("POST /a?b
+// HTTP/1.1" → "/a"), or "" when it has none.
+func lineTarget(line []byte) []byte {
+	_, rest, ok := bytes.Cut(line, []byte{' '})
+	if !ok {
+		return nil
+	}
+	t, _, _ := bytes.Cut(rest, []byte{' '})
+	t, _, _ = bytes.Cut(t, []byte{'?'})
+	if len(t) == 0 || t[0] != '/' {
+		return nil
+	}
+	return t
 }

@@ -12,7 +12,7 @@ import (
 type TooManyError struct{ Max int }
 
 func (e *TooManyError) Error() string {
-	return fmt.Sprintf("a bulk insert holds at most %d features: split it", e.Max)
+	return fmt.Sprintf("a bulk insert holds at most %d features (the server's -max-bulk flag): split it (daemon1 load does)", e.Max)
 }
 
 // ParseItems parses the body of a POST to a collection's items: one
@@ -54,36 +54,50 @@ func ParseItems(raw []byte, max, maxVertices int) (single *Input, many []*Input,
 	return single, nil, err
 }
 
-// ParseSeq parses a GeoJSON text sequence (RFC 8142): each Feature preceded
-// by the record separator 0x1E and ended by a line feed; at most max of
-// them, each with at most maxVertices positions. Error paths name the
-// record, from 0.
+// ParseSeq parses a sequence of GeoJSON Features: a GeoJSON text sequence
+// (RFC 8142: each Feature preceded by the record separator 0x1E) when the
+// body starts with 0x1E, otherwise newline-delimited JSON (one Feature a
+// line, blank lines ignored; GDAL's GeoJSONSeq by default). At most max
+// features, each with at most maxVertices positions. Error paths name the
+// record (or line), from 0.
 func ParseSeq(raw []byte, max, maxVertices int) ([]*Input, error) {
-	var ins []*Input
 	rest := bytes.TrimLeft(raw, " \t\r\n")
+	sep, what := byte('\n'), "line"
+	if len(rest) > 0 && rest[0] == 0x1E {
+		sep, what = 0x1E, "record"
+	}
+	var ins []*Input
 	for i := 0; len(rest) > 0; i++ {
-		path := "record[" + strconv.Itoa(i) + "]"
-		if rest[0] != 0x1E {
-			return nil, &InputError{Path: path, Reason: "does not start with the record separator 0x1E (RFC 8142)"}
+		if sep == 0x1E {
+			rest = rest[1:] // the separator
 		}
-		end := bytes.IndexByte(rest[1:], 0x1E)
 		var rec []byte
-		if end < 0 {
-			rec, rest = rest[1:], nil
+		if end := bytes.IndexByte(rest, sep); end < 0 {
+			rec, rest = rest, nil
 		} else {
-			rec, rest = rest[1:end+1], rest[end+1:]
+			rec, rest = rest[:end], rest[end:]
+			if sep == '\n' {
+				rest = rest[1:]
+			}
+		}
+		rec = bytes.TrimSpace(rec)
+		if len(rec) == 0 {
+			if sep == 0x1E {
+				return nil, &InputError{Path: "record[" + strconv.Itoa(i) + "]", Reason: "is empty"}
+			}
+			continue // a blank line
 		}
 		if len(ins) == max {
 			return nil, &TooManyError{Max: max}
 		}
-		in, err := ParseFeature(bytes.TrimSpace(rec), path, maxVertices)
+		in, err := ParseFeature(rec, what+"["+strconv.Itoa(i)+"]", maxVertices)
 		if err != nil {
 			return nil, err
 		}
 		ins = append(ins, in)
 	}
 	if len(ins) == 0 {
-		return nil, &InputError{Reason: "the text sequence holds no features"}
+		return nil, &InputError{Reason: "the sequence holds no features"}
 	}
 	return ins, nil
 }

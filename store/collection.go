@@ -141,7 +141,7 @@ func (c *Collection) CreateOnce(in *Input, o *Once) (f *Feature, replay *Remembe
 		f = in.featureAs(id, c.nextVersion())
 		b.put(c, f)
 		if o != nil {
-			b.remember(c, o, o.Answer(f, 1))
+			b.remember(c, o, o.Answer(f, BulkResult{Inserted: 1}))
 		}
 		return nil
 	})
@@ -227,15 +227,45 @@ func (c *Collection) Delete(id string, match Match) error {
 // an id get one. Readers see either none of the batch or all of it; they
 // wait for the lock only while a chunk of it goes in.
 func (c *Collection) InsertAll(ins []*Input) (bad int, err error) {
-	bad, _, err = c.InsertAllOnce(ins, nil)
+	_, bad, _, err = c.Bulk(ins, IfExistsFail, nil)
 	return bad, err
 }
 
-// InsertAllOnce is InsertAll made at most once for o's key (nil o:
-// InsertAll): a retry gets the first write's answer as replay.
-func (c *Collection) InsertAllOnce(ins []*Input, o *Once) (bad int, replay *Remembered, err error) {
+// IfExists says what a bulk insert does with a feature whose id is taken.
+type IfExists uint8
+
+const (
+	IfExistsFail    IfExists = iota // refuse the whole insert (ErrExists)
+	IfExistsSkip                    // keep the stored feature; insert the others
+	IfExistsReplace                 // replace the stored feature (an upsert)
+)
+
+// ParseIfExists reads "fail", "skip" or "replace".
+func ParseIfExists(s string) (IfExists, bool) {
+	switch s {
+	case "fail":
+		return IfExistsFail, true
+	case "skip":
+		return IfExistsSkip, true
+	case "replace":
+		return IfExistsReplace, true
+	}
+	return 0, false
+}
+
+// BulkResult counts what a bulk insert did.
+type BulkResult struct{ Inserted, Replaced, Skipped int }
+
+// Bulk is InsertAll with a choice for the ids that exist, made at most
+// once for o's key (nil o: no key; a retry gets the first write's answer
+// as replay). An id repeated within ins refuses the whole batch in every
+// mode (ErrDuplicateID). The features are checked and committed together,
+// in one batch of the log: all or none. New features become visible
+// together; replacements (IfExistsReplace) are applied just before them.
+func (c *Collection) Bulk(ins []*Input, mode IfExists, o *Once) (res BulkResult, bad int, replay *Remembered, err error) {
 	bad = -1
 	err = c.s.do(func(b *batch) error {
+		res = BulkResult{}
 		if !b.live(c) {
 			return ErrNoCollection
 		}
@@ -247,22 +277,34 @@ func (c *Collection) InsertAllOnce(ins []*Input, o *Once) (bad int, replay *Reme
 			}
 		}
 		seen := make(map[string]int, len(ins))
+		var fresh, replace []*Input
 		for i, in := range ins {
-			if in.ID == "" {
-				continue
+			if in.ID != "" {
+				if _, ok := seen[in.ID]; ok {
+					bad = i
+					return ErrDuplicateID
+				}
+				seen[in.ID] = i
+				if _, ok := b.get(c, in.ID); ok {
+					switch mode {
+					case IfExistsFail:
+						bad = i
+						return ErrExists
+					case IfExistsSkip:
+						res.Skipped++
+					case IfExistsReplace:
+						replace = append(replace, in)
+					}
+					continue
+				}
 			}
-			if _, ok := b.get(c, in.ID); ok {
-				bad = i
-				return ErrExists
-			}
-			if _, ok := seen[in.ID]; ok {
-				bad = i
-				return ErrDuplicateID
-			}
-			seen[in.ID] = i
+			fresh = append(fresh, in)
 		}
-		fs := make([]*Feature, len(ins))
-		for i, in := range ins {
+		for _, in := range replace {
+			b.put(c, in.featureAs(in.ID, c.nextVersion()))
+		}
+		fs := make([]*Feature, len(fresh))
+		for i, in := range fresh {
 			id := in.ID
 			if id == "" {
 				id = b.freeIDExcept(c, seen)
@@ -270,13 +312,16 @@ func (c *Collection) InsertAllOnce(ins []*Input, o *Once) (bad int, replay *Reme
 			}
 			fs[i] = in.featureAs(id, c.nextVersion())
 		}
-		b.insertAll(c, fs)
+		if len(fs) > 0 {
+			b.insertAll(c, fs)
+		}
+		res.Inserted, res.Replaced = len(fs), len(replace)
 		if o != nil {
-			b.remember(c, o, o.Answer(nil, len(fs)))
+			b.remember(c, o, o.Answer(nil, res))
 		}
 		return nil
 	})
-	return bad, replay, err
+	return res, bad, replay, err
 }
 
 // insert applies a durable bulk insert of new features: chunk by chunk,

@@ -482,11 +482,11 @@ func TestWritesMadeOnce(t *testing.T) {
 	d := open(t, dir, false, o)
 	c, _, _ := d.Create("c", "", "")
 	once := func(key, req string) *Once {
-		return &Once{Key: key, Sum: sha256.Sum256([]byte(req)), Answer: func(f *Feature, n int) []byte {
+		return &Once{Key: key, Sum: sha256.Sum256([]byte(req)), Answer: func(f *Feature, res BulkResult) []byte {
 			if f != nil {
 				return []byte("created " + f.ID())
 			}
-			return fmt.Appendf(nil, "inserted %d", n)
+			return fmt.Appendf(nil, "inserted %d", res.Inserted)
 		}}
 	}
 	f, replay, err := c.CreateOnce(anon(t, 1, 1), once("k1", "a"))
@@ -503,7 +503,7 @@ func TestWritesMadeOnce(t *testing.T) {
 	}
 	check(c, "k1", "a", first, nil)
 	check(c, "k1", "b", "", ErrKeyReused)
-	if _, replay, err := c.InsertAllOnce([]*Input{anon(t, 3, 3), anon(t, 4, 4)}, once("k2", "bulk")); err != nil || replay != nil {
+	if _, _, replay, err := c.Bulk([]*Input{anon(t, 3, 3), anon(t, 4, 4)}, IfExistsFail, once("k2", "bulk")); err != nil || replay != nil {
 		t.Fatal(err)
 	}
 	if n := c.Len(); n != 3 {
@@ -517,7 +517,7 @@ func TestWritesMadeOnce(t *testing.T) {
 	d = open(t, dir, false, o)
 	c = d.Collection("c")
 	check(c, "k1", "a", first, nil)
-	if _, replay, err := c.InsertAllOnce([]*Input{anon(t, 5, 5)}, once("k2", "bulk")); err != nil || replay == nil || string(replay.Answer) != "inserted 2" {
+	if _, _, replay, err := c.Bulk([]*Input{anon(t, 5, 5)}, IfExistsFail, once("k2", "bulk")); err != nil || replay == nil || string(replay.Answer) != "inserted 2" {
 		t.Fatalf("bulk retry after compaction: %v %v", replay, err)
 	}
 	if n := c.Len(); n != 3 {

@@ -23,9 +23,9 @@ type Once struct {
 	// request is told apart from a retry.
 	Sum [sha256.Size]byte
 	// Answer makes the answer to remember from the write's outcome: the
-	// feature created (a single create) or the number inserted (a bulk
-	// insert). It runs in the committer, once the write has its versions.
-	Answer func(f *Feature, inserted int) []byte
+	// feature created (a single create) or what a bulk insert did. It runs
+	// in the committer, once the write has its versions.
+	Answer func(f *Feature, res BulkResult) []byte
 }
 
 // Remembered is the answer of a write made once.
