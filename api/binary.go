@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/subtle"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"unicode/utf8"
 
@@ -33,6 +34,8 @@ func (a *Features) registerFrames(r *server.Router) {
 	r.HandleFrame(codec.OpDelete, "delete", server.Worker, a.authed(a.frameDelete)).Writes = true
 	rt = r.HandleFrame(codec.OpInsert, "insert", server.Worker, a.authed(a.frameInsert))
 	rt.Writes, rt.Budget = true, a.budget // all or nothing, as POST …/items: -bulk-budget
+	rt = r.HandleFrame(codec.OpInsertIf, "insert-if", server.Worker, a.authed(a.frameInsertIf))
+	rt.Writes, rt.Budget = true, a.budget
 	r.HandleFrame(codec.OpCreateColl, "create-collection", server.Worker, a.authed(a.frameCreate)).Writes = true
 	r.HandleFrame(codec.OpDropColl, "drop-collection", server.Worker, a.authed(a.frameDrop)).Writes = true
 	for _, op := range []byte{codec.OpNearby, codec.OpWithin, codec.OpIntersects, codec.OpBBox} {
@@ -240,14 +243,54 @@ func (a *Features) frameDelete(ctx *fasthttp.RequestCtx) {
 // bytes32) → inserted u32. All or nothing; an empty id is assigned.
 func (a *Features) frameInsert(ctx *fasthttp.RequestCtx) {
 	in := codec.NewFields(ctx.Request.Body())
+	c, many := a.frameBulk(ctx, &in)
+	if c == nil {
+		return
+	}
+	bad, err := c.InsertAll(many)
+	if err != nil {
+		fail(ctx, err, Subject{Collection: c.Name(), ID: []byte(many[bad].ID), Bulk: true, Item: bad})
+		return
+	}
+	answerFrame(ctx, true, codec.AppendU32(nil, uint32(len(many))))
+}
+
+// frameInsertIf: mode u8 (0 fail, 1 skip, 2 replace: POST …/items'
+// if-exists), then insert's payload → inserted u32, skipped u32, replaced
+// u32. All or nothing.
+func (a *Features) frameInsertIf(ctx *fasthttp.RequestCtx) {
+	in := codec.NewFields(ctx.Request.Body())
+	mode := store.IfExists(in.U8())
+	if in.Err == nil && mode > store.IfExistsReplace {
+		badPayload(ctx, "insert-if", fmt.Errorf("mode %d: 0 (fail), 1 (skip) or 2 (replace)", mode))
+		return
+	}
+	c, many := a.frameBulk(ctx, &in)
+	if c == nil {
+		return
+	}
+	res, bad, _, err := c.Bulk(many, mode, nil)
+	if err != nil {
+		fail(ctx, err, Subject{Collection: c.Name(), ID: []byte(many[bad].ID), Bulk: true, Item: bad})
+		return
+	}
+	b := codec.AppendU32(nil, uint32(res.Inserted))
+	b = codec.AppendU32(b, uint32(res.Skipped))
+	answerFrame(ctx, res.Inserted > 0, codec.AppendU32(b, uint32(res.Replaced)))
+}
+
+// frameBulk reads a bulk insert's coll str16, n u32, n × (id str16, wkb
+// bytes32, properties bytes32) from in: the collection and the features,
+// or a nil collection once it has answered why not.
+func (a *Features) frameBulk(ctx *fasthttp.RequestCtx, in *codec.Fields) (*store.Collection, []*store.Input) {
 	name, n := in.Str16(), in.U32()
 	if in.Err == nil && uint64(n)*10 > uint64(len(in.Rest())) {
 		badPayload(ctx, "insert", codec.ErrShortPayload)
-		return
+		return nil, nil
 	}
 	if in.Err == nil && int(n) > a.maxBulk {
 		fail(ctx, &store.TooManyError{Max: a.maxBulk}, Subject{})
-		return
+		return nil, nil
 	}
 	type item struct{ id, wkb, props []byte }
 	items := make([]item, 0, n)
@@ -256,30 +299,25 @@ func (a *Features) frameInsert(ctx *fasthttp.RequestCtx) {
 	}
 	if err := in.Done(); err != nil {
 		badPayload(ctx, "insert", err)
-		return
+		return nil, nil
 	}
 	c := a.collectionNamed(ctx, name)
 	if c == nil {
-		return
+		return nil, nil
 	}
 	many := make([]*store.Input, len(items))
 	for i, it := range items {
 		feat, err := a.frameInput(it.id, it.wkb, it.props)
 		if err != nil {
 			fail(ctx, bulkError(err, i), Subject{Collection: c.Name()})
-			return
+			return nil, nil
 		}
 		if len(it.id) == 0 {
 			feat.ID = ""
 		}
 		many[i] = feat
 	}
-	bad, err := c.InsertAll(many)
-	if err != nil {
-		fail(ctx, err, Subject{Collection: c.Name(), ID: []byte(many[bad].ID), Bulk: true, Item: bad})
-		return
-	}
-	answerFrame(ctx, true, codec.AppendU32(nil, uint32(len(many))))
+	return c, many
 }
 
 // bulkError puts "features[i]" before the path of an input's error.

@@ -27,7 +27,7 @@ import (
 // Options configure a Client. Zero fields take the defaults named.
 type Options struct {
 	// Token is presented in a hello frame on every connection, when set:
-	// writes need it on a server started with -token.
+	// writes need it on a server started with -auth-token-file.
 	Token string
 	// DialTimeout bounds a dial and its hello; 5 s.
 	DialTimeout time.Duration

@@ -74,6 +74,32 @@ func TestEveryOp(t *testing.T) {
 		if e := problemOf(t, err); !IsConflict(err) || e.Detail != `features[0]: collection "pts" already has a feature "p00"; nothing was inserted` {
 			t.Fatalf("insert of existing ids: %+v", e)
 		}
+		if _, err = c.InsertIf(bg, "pts", IfExistsFail, fs[:2]); !IsConflict(err) {
+			t.Fatalf("insert-if fail of existing ids: %v", err)
+		}
+		more := append([]Feature{{ID: "p00", Geometry: Point(5, 5)}}, Feature{ID: "q", Geometry: Point(6, 6)})
+		if r, err := c.InsertIf(bg, "pts", IfExistsSkip, more); err != nil || r != (Inserted{Inserted: 1, Skipped: 1}) {
+			t.Fatalf("insert-if skip: %+v %v", r, err)
+		}
+		if f, _ := c.Get(bg, "pts", "p00"); !bytes.Equal(f.Geometry, Point(0, 0)) {
+			t.Fatal("insert-if skip changed a stored feature")
+		}
+		if r, err := c.InsertIf(bg, "pts", IfExistsReplace, more[:1]); err != nil || r != (Inserted{Replaced: 1}) {
+			t.Fatalf("insert-if replace: %+v %v", r, err)
+		}
+		if f, _ := c.Get(bg, "pts", "p00"); !bytes.Equal(f.Geometry, Point(5, 5)) {
+			t.Fatal("insert-if replace did not replace")
+		}
+		if _, err := c.InsertIf(bg, "pts", IfExists(7), more); problemOf(t, err).HTTP != 400 {
+			t.Fatalf("insert-if with mode 7: %v", err)
+		}
+		if r, err := c.InsertIf(bg, "pts", IfExistsReplace, more[:1]); err != nil || r != (Inserted{Replaced: 1}) {
+			t.Fatalf("insert-if replace again: %+v %v", r, err)
+		}
+		c.Delete(bg, "pts", "q", 0)
+		if _, _, err := c.Put(bg, "pts", Feature{ID: "p00", Geometry: Point(0, 0)}, 0); err != nil {
+			t.Fatal(err)
+		}
 		p, err := c.Nearby(bg, "pts", 0.101, 0, 3, 0, "")
 		if err != nil || len(p.Features) != 3 || p.Features[0].ID != "p10" || p.Features[1].ID != "p11" || p.Features[2].ID != "p09" {
 			t.Fatalf("nearby: %+v %v", p, err)
@@ -117,7 +143,11 @@ func TestEveryOp(t *testing.T) {
 		var m bytes.Buffer
 		obs.Set().WritePrometheus(&m)
 		for _, series := range []string{
-			`daemon1_requests_total{route="binary:get",method="BINARY",status="200"} 1`,
+			`daemon1_requests_total{route="binary:get",method="BINARY",status="200"} 3`,
+			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="201"} 1`,
+			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="200"} 2`,
+			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="409"} 1`,
+			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="400"} 1`,
 			`daemon1_requests_total{route="binary:get",method="BINARY",status="404"} 2`,
 			`daemon1_requests_total{route="binary:put",method="BINARY",status="201"} 1`,
 			`daemon1_requests_total{route="binary:put",method="BINARY",status="412"} 1`,

@@ -114,20 +114,51 @@ func (c *Client) Delete(ctx context.Context, coll, id string, expect Match) erro
 
 // Insert inserts fs, all or nothing (a feature without an ID gets one).
 func (c *Client) Insert(ctx context.Context, coll string, fs []Feature) (int, error) {
-	b := codec.AppendStr16(nil, coll)
-	b = codec.AppendU32(b, uint32(len(fs)))
-	for _, f := range fs {
-		b = codec.AppendStr16(b, f.ID)
-		b = codec.AppendBytes32(b, f.Geometry)
-		b = codec.AppendBytes32(b, f.Properties)
-	}
-	call, err := c.do(ctx, codec.OpInsert, b)
+	call, err := c.do(ctx, codec.OpInsert, appendBulk(nil, coll, fs))
 	if err != nil {
 		return 0, err
 	}
 	in := codec.NewFields(call.Payload)
 	n := in.U32()
 	return int(n), in.Done()
+}
+
+// IfExists says what InsertIf does with a feature whose id is taken.
+type IfExists byte
+
+// The modes of InsertIf (REST: POST …/items?if-exists=).
+const (
+	IfExistsFail    IfExists = 0 // the whole insert is refused (IsConflict)
+	IfExistsSkip    IfExists = 1 // the stored feature stays
+	IfExistsReplace IfExists = 2 // it is replaced (an upsert)
+)
+
+// Inserted counts what InsertIf did.
+type Inserted struct{ Inserted, Skipped, Replaced int }
+
+// InsertIf inserts fs, all or nothing, doing with the ids that are taken
+// what mode says. Under IfExistsSkip or IfExistsReplace, sending the same
+// features again changes nothing more: a retry after ErrConnLost is safe.
+func (c *Client) InsertIf(ctx context.Context, coll string, mode IfExists, fs []Feature) (Inserted, error) {
+	call, err := c.do(ctx, codec.OpInsertIf, appendBulk([]byte{byte(mode)}, coll, fs))
+	if err != nil {
+		return Inserted{}, err
+	}
+	in := codec.NewFields(call.Payload)
+	r := Inserted{Inserted: int(in.U32()), Skipped: int(in.U32()), Replaced: int(in.U32())}
+	return r, in.Done()
+}
+
+// appendBulk appends an insert's coll str16, n u32, n × (id, wkb, props).
+func appendBulk(dst []byte, coll string, fs []Feature) []byte {
+	dst = codec.AppendStr16(dst, coll)
+	dst = codec.AppendU32(dst, uint32(len(fs)))
+	for _, f := range fs {
+		dst = codec.AppendStr16(dst, f.ID)
+		dst = codec.AppendBytes32(dst, f.Geometry)
+		dst = codec.AppendBytes32(dst, f.Properties)
+	}
+	return dst
 }
 
 // CreateCollection makes a collection (or retitles the one there is) and

@@ -39,6 +39,7 @@ const (
 	OpPut        byte = 0x11
 	OpDelete     byte = 0x12
 	OpInsert     byte = 0x13 // bulk insert, all or nothing
+	OpInsertIf   byte = 0x14 // bulk insert that skips or replaces the ids taken
 	OpNearby     byte = 0x20
 	OpWithin     byte = 0x21
 	OpIntersects byte = 0x22
@@ -62,6 +63,8 @@ func OpName(op byte) string {
 		return "delete"
 	case OpInsert:
 		return "insert"
+	case OpInsertIf:
+		return "insert-if"
 	case OpNearby:
 		return "nearby"
 	case OpWithin:
