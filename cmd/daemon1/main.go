@@ -1,4 +1,5 @@
-// Command daemon1 is Geometry OS's request daemon. See README.md.
+// Command daemon1 is Geometry OS's request daemon (see README.md); "daemon1
+// load" loads a file of GeoJSON features into a running one.
 package main
 
 import (
@@ -134,6 +135,9 @@ func parseFlags(args []string) (config, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "load" {
+		os.Exit(runLoad(os.Args[2:], os.Stderr))
+	}
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds | log.LUTC)
 	cfg, err := parseFlags(os.Args[1:])
 	if err == flag.ErrHelp {
