@@ -7,7 +7,7 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: fleet bench-quick openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: fleet bench-quick bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 # -buildvcs=auto: -version and daemon1_build_info name the commit (when
 # there is one) even where GOFLAGS turns stamping off.
@@ -74,6 +74,11 @@ bench:
 
 bench-quick:
 	scripts/bench.sh quick
+
+# Loading 1M points from a file: daemon1 load (binary, REST) against curl
+# (bench/results/<date>/load.md; about 2 minutes).
+bench-load:
+	scripts/bench-load.sh
 
 # api/openapi.json is generated: edit scripts/openapi.py, then run this.
 openapi:
