@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -31,7 +32,7 @@ func (r *report) plot(dir string) ([]string, error) {
 	for _, sc := range order {
 		name := "latency-" + sc + ".png"
 		if err := curves(filepath.Join(dir, name), fmt.Sprintf("%s, 50 connections, closed loop", sc), byScenario[sc],
-			func(row Row) string { return row.Engine }); err != nil {
+			func(row Row) string { return row.Engine + non2xxText(row) }); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -39,7 +40,7 @@ func (r *report) plot(dir string) ([]string, error) {
 	if open := r.headlineOpen(); len(open) > 0 {
 		name := "latency-open-loop.png"
 		if err := curves(filepath.Join(dir, name), fmt.Sprintf("open loop at %.0f %% of the maximum, %s", 100*open[0].Load, open[0].Mode), open,
-			func(row Row) string { return fmt.Sprintf("%s d%d, %.0f req/s", row.Scenario, row.Depth, row.Rate) }); err != nil {
+			openLabel); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -52,6 +53,51 @@ func (r *report) plot(dir string) ([]string, error) {
 		names = append(names, name)
 	}
 	return names, nil
+}
+
+// openLabel names an open-loop curve with its load and the rate achieved
+// against the target; a cell that fell short is marked invalid, as in the
+// report's table.
+func openLabel(row Row) string {
+	l := fmt.Sprintf("%s d%d, %.0f %% load: %.0f of %.0f req/s", row.Scenario, row.Depth, 100*row.Load, row.RPS, row.Rate)
+	if row.Rate > 0 && row.RPS < 0.99*row.Rate {
+		l += " INVALID (short of the target)"
+	}
+	return l + non2xxText(row)
+}
+
+// non2xxText notes the share of answers that were not 2xx, which shape a
+// curve (a server that sheds load draws a better tail).
+func non2xxText(row Row) string {
+	total := float64(row.Requests)
+	if row.Non2xx+row.Errors == 0 || total == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %.1f %% non-2xx or failed", 100*float64(row.Non2xx+row.Errors)/total)
+}
+
+// budgetMs is the request budget, drawn on the latency plots.
+const budgetMs = 10
+
+// roundTicks are y ticks at 1, 2 or 5 times a power of ten, about six of
+// them.
+func roundTicks(lo, hi float64) []plot.Tick {
+	span := hi - lo
+	if span <= 0 {
+		return nil
+	}
+	step := math.Pow(10, math.Floor(math.Log10(span/6)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if span/(step*m) <= 7 {
+			step *= m
+			break
+		}
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+step/1e6; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	return ts
 }
 
 var palette = []color.Color{
@@ -88,9 +134,20 @@ func curves(path, title string, rows []Row, label func(Row) string) error {
 		p.Add(line)
 		p.Legend.Add(label(row), line)
 	}
+	// The budget: a dashed red line across the plot, on the y range.
+	p.Y.Min = 0
+	p.Y.Max = math.Max(p.Y.Max, 1.15*budgetMs)
+	budget, err := plotter.NewLine(plotter.XYs{{X: nines(0), Y: budgetMs}, {X: nines(99.9999), Y: budgetMs}})
+	if err != nil {
+		return err
+	}
+	budget.Color, budget.Dashes, budget.Width = color.RGBA{200, 0, 0, 255}, []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1)
+	p.Add(budget)
+	p.Legend.Add("the 10 ms budget", budget)
+	p.Y.Tick.Marker = plot.TickerFunc(roundTicks)
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
-	return p.Save(7*vg.Inch, 4*vg.Inch, path)
+	return p.Save(8*vg.Inch, 4.5*vg.Inch, path)
 }
 
 func connsPlot(path string, rows []Row) error {

@@ -72,3 +72,28 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundTicks(t *testing.T) {
+	f := func(lo, hi float64, want string) {
+		t.Helper()
+		var got []string
+		for _, tk := range roundTicks(lo, hi) {
+			got = append(got, tk.Label)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("roundTicks(%g, %g) = %v, want %s", lo, hi, got, want)
+		}
+	}
+	f(0, 11.5, "0 2 4 6 8 10")
+	f(0, 197, "0 50 100 150")
+	f(0, 3.3, "0 0.5 1 1.5 2 2.5 3")
+	f(0, 0, "")
+}
+
+func TestOpenLabel(t *testing.T) {
+	row := Row{Scenario: "get", Depth: 1, Load: 0.5, Rate: 1000, RPS: 900, Requests: 1000, Non2xx: 20}
+	want := "get d1, 50 % load: 900 of 1000 req/s INVALID (short of the target), 2.0 % non-2xx or failed"
+	if got := openLabel(row); got != want {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
