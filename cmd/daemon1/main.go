@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -50,6 +51,41 @@ type config struct {
 
 func parseFlags(args []string) (config, error) {
 	var c config
+	fs := newFlagSet(&c)
+	fs.Usage = func() {
+		out := fs.Output()
+		if !helpAsked(args) { // a mistake: the error was printed; not the whole list
+			fmt.Fprintln(out, "daemon1 -h lists the flags")
+			return
+		}
+		fmt.Fprint(out, "usage: daemon1 [flags]        serve (docs/operations.md)\n       daemon1 load -h        load a file of GeoJSON features into a running daemon1\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return c, err
+		}
+		return c, errFlags // (the flag package printed why)
+	}
+	return c, c.check(fs)
+}
+
+// errFlags is a command line the flag package refused and said why.
+var errFlags = errors.New("bad flags")
+
+// helpAsked reports whether args ask for the flags' list.
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}
+
+// newFlagSet defines daemon1's flags into c.
+func newFlagSet(c *config) *flag.FlagSet {
 	d := server.DefaultLimits
 	lim := &c.server.Limits
 	fs := flag.NewFlagSet("daemon1", flag.ContinueOnError)
@@ -100,14 +136,16 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 10*time.Second, "how long a graceful stop waits for requests in progress")
 	fs.BoolVar(&c.version, "version", false, "print the version (module version, VCS revision, Go release) and exit")
 	addFleetFlags(fs, &c.fleet)
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
+	return fs
+}
+
+// check validates the parsed flags and fills what derives from them.
+func (c *config) check(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if c.authTokenFile == "" && !c.insecure && !isLoopback(c.server.Addr) {
-		return c, fmt.Errorf("-listen %s is not a loopback address: give -auth-token-file so that writes need a token, or -insecure-no-auth to accept anyone's writes", c.server.Addr)
+		return fmt.Errorf("-listen %s is not a loopback address: give -auth-token-file so that writes need a token, or -insecure-no-auth to accept anyone's writes", c.server.Addr)
 	}
 	if c.log.Dir == "" {
 		c.log.Dir = filepath.Join(c.dataDir, "logs")
@@ -116,22 +154,22 @@ func parseFlags(args []string) (config, error) {
 	// working directory was.
 	var err error
 	if c.dataDir, err = filepath.Abs(c.dataDir); err != nil {
-		return c, err
+		return err
 	}
 	if c.log.Dir, err = filepath.Abs(c.log.Dir); err != nil {
-		return c, err
+		return err
 	}
 	if c.store.Fsync, err = store.ParseFsync(c.fsync); err != nil {
-		return c, err
+		return err
 	}
 	if c.store.RewriteRatio <= 1 {
-		return c, fmt.Errorf("-aof-rewrite-ratio must be above 1, not %g", c.store.RewriteRatio)
+		return fmt.Errorf("-aof-rewrite-ratio must be above 1, not %g", c.store.RewriteRatio)
 	}
 	c.features.Tokens = c.fleet.fleetMode()
 	if c.pushURL != "" && c.pushInterval <= 0 {
-		return c, fmt.Errorf("-metrics.push.interval must be positive, not %s", c.pushInterval)
+		return fmt.Errorf("-metrics.push.interval must be positive, not %s", c.pushInterval)
 	}
-	return c, nil
+	return nil
 }
 
 func main() {
@@ -142,6 +180,9 @@ func main() {
 	cfg, err := parseFlags(os.Args[1:])
 	if err == flag.ErrHelp {
 		return
+	}
+	if err == errFlags {
+		os.Exit(2)
 	}
 	if err != nil {
 		log.Fatalf("daemon1: %v", err)
