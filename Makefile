@@ -7,19 +7,22 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: fleet bench-quick bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: build-daemon1 fleet bench-quick bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
+# Every command the docs run: the daemon (also daemon1 load) and the bench.
 # -buildvcs=auto: -version and daemon1_build_info name the commit (when
 # there is one) even where GOFLAGS turns stamping off.
-build:
-	$(GO) build -buildvcs=auto -o $(BIN)/daemon1 ./cmd/daemon1
+build: build-daemon1
 	$(GO) build -buildvcs=auto -o $(BIN)/daemon1-bench ./cmd/daemon1-bench
 
-run: build
+build-daemon1:
+	$(GO) build -buildvcs=auto -o $(BIN)/daemon1 ./cmd/daemon1
+
+run: build-daemon1
 	$(BIN)/daemon1 -listen $(LISTEN)
 
 # Three fleet nodes and HAProxy on loopback, to try (docs/fleet.md).
-fleet: build
+fleet: build-daemon1
 	scripts/fleet.sh
 
 # What CI runs: formatting, vet, the tests with the race detector in random

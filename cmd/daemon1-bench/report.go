@@ -34,7 +34,7 @@ type report struct {
 func machine() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s, %d CPUs (%s), %s; the generator and the server share the machine, over loopback, unpinned but in the headline's pinned cells",
-		host, runtime.NumCPU(), benchkit.CPUModel(), runtime.Version())
+		host, benchkit.MachineCPUs(), benchkit.CPUModel(), runtime.Version())
 }
 
 func (r *report) find(scenario, engine string, points int) Row {
@@ -158,7 +158,7 @@ func (r *report) fleetMarkdown(b *strings.Builder) {
 	fmt.Fprintf(b, "\n## Fleet: three nodes and HAProxy on this machine, closed loop\n\n"+
 		"Three daemon1 nodes, each with its embedded nats-server (one JetStream cluster, the write log R3, synced to disk before each ack), "+
 		"HAProxy with deploy/haproxy.cfg in front, %d points; the single node (`-fsync always`) measured in the same run. "+
-		"On %d shared cores this shows the fleet's overhead, not scale: every process competes for the same cores.\n\n", f.Points, runtime.NumCPU())
+		"On %d shared cores this shows the fleet's overhead, not scale: every process competes for the same cores.\n\n", f.Points, benchkit.MachineCPUs())
 	b.WriteString("| scenario | where | connections | req/s | ×single | p50 | p99 | p99.9 | max (ms) | errors | non-2xx |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, row := range r.Fleet {
 		base := 0.0

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -40,10 +41,31 @@ func newFleet(t *testing.T, bin string, env []string) *testFleet {
 	t.Helper()
 	f := &testFleet{t: t, bin: bin, env: env}
 	for i := range 3 {
-		f.nodes = append(f.nodes, &fleetNode{name: fmt.Sprintf("n%d", i), http: freeAddr(t), nats: freeAddr(t),
-			cluster: freeAddr(t), data: t.TempDir()})
+		f.nodes = append(f.nodes, &fleetNode{name: fmt.Sprintf("n%d", i), data: t.TempDir()})
 	}
-	f.start(f.nodes...)
+	// A port freeAddr found free may be taken before a node binds it (by
+	// another package's test, or as some connection's ephemeral port):
+	// then start again on other ports.
+	for attempt := 1; ; attempt++ {
+		for _, n := range f.nodes {
+			n.http, n.nats, n.cluster = freeAddr(t), freeAddr(t), freeAddr(t)
+		}
+		err := f.tryStart(f.nodes...)
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("the fleet did not start (attempt %d): %v; again, on other ports", attempt, err)
+		for _, n := range f.nodes {
+			if n.p != nil {
+				n.p.cmd.Process.Kill()
+				n.p.cmd.Wait()
+				n.p = nil
+			}
+		}
+	}
 	for _, n := range f.nodes {
 		f.waitReady(n)
 	}
@@ -65,6 +87,13 @@ func (f *testFleet) args(n *fleetNode) []string {
 // enough of the others are up to elect JetStream's leaders.
 func (f *testFleet) start(nodes ...*fleetNode) {
 	f.t.Helper()
+	if err := f.tryStart(nodes...); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// tryStart is start, returning the first node's failure to start.
+func (f *testFleet) tryStart(nodes ...*fleetNode) error {
 	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {
@@ -75,11 +104,7 @@ func (f *testFleet) start(nodes ...*fleetNode) {
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			f.t.Fatal(err)
-		}
-	}
+	return errors.Join(errs...)
 }
 
 // waitReady waits for the node's /readyz to say 200 (caught up).

@@ -4,9 +4,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -52,26 +52,22 @@ type config struct {
 func parseFlags(args []string) (config, error) {
 	var c config
 	fs := newFlagSet(&c)
+	fs.SetOutput(io.Discard) // a mistake is returned, and said once by main
 	fs.Usage = func() {
-		out := fs.Output()
-		if !helpAsked(args) { // a mistake: the error was printed; not the whole list
-			fmt.Fprintln(out, "daemon1 -h lists the flags")
-			return
+		if helpAsked(args) {
+			fs.SetOutput(os.Stderr)
+			fmt.Fprint(os.Stderr, "usage: daemon1 [flags]        serve (docs/operations.md)\n       daemon1 load -h        load a file of GeoJSON features into a running daemon1\n\n")
+			fs.PrintDefaults()
 		}
-		fmt.Fprint(out, "usage: daemon1 [flags]        serve (docs/operations.md)\n       daemon1 load -h        load a file of GeoJSON features into a running daemon1\n\n")
-		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return c, err
 		}
-		return c, errFlags // (the flag package printed why)
+		return c, fmt.Errorf("%w (daemon1 -h lists the flags)", err)
 	}
 	return c, c.check(fs)
 }
-
-// errFlags is a command line the flag package refused and said why.
-var errFlags = errors.New("bad flags")
 
 // helpAsked reports whether args ask for the flags' list.
 func helpAsked(args []string) bool {
@@ -180,9 +176,6 @@ func main() {
 	cfg, err := parseFlags(os.Args[1:])
 	if err == flag.ErrHelp {
 		return
-	}
-	if err == errFlags {
-		os.Exit(2)
 	}
 	if err != nil {
 		log.Fatalf("daemon1: %v", err)

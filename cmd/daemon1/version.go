@@ -38,7 +38,8 @@ func readBuildInfo() buildInfo {
 	return b
 }
 
-// String is the -version line: "daemon1 (devel) 73ecfea+dirty 2026-11-30T20:54:01Z go1.26.8".
+// String is the -version line: "daemon1 v0.0.0-20261130204411-73ecfeab626f
+// (commit 73ecfeab626f+dirty, 2026-11-30T20:44:11Z, go1.26.8)".
 func (b buildInfo) String() string {
 	rev := b.Revision
 	if len(rev) > 12 {
@@ -47,11 +48,11 @@ func (b buildInfo) String() string {
 	if b.Modified {
 		rev += "+dirty"
 	}
-	s := fmt.Sprintf("daemon1 %s %s", b.Version, rev)
+	s := fmt.Sprintf("daemon1 %s (commit %s", b.Version, rev)
 	if b.Time != "" {
-		s += " " + b.Time
+		s += ", " + b.Time
 	}
-	return s + " " + b.Go
+	return s + ", " + b.Go + ")"
 }
 
 // register exposes b as daemon1_build_info, a gauge of 1 whose labels say

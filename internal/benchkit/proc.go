@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -82,6 +83,23 @@ func CPUModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// MachineCPUs is how many CPUs the machine has, whatever this process may
+// run on (runtime.NumCPU counts only those of its affinity: 1 for a
+// generator pinned with taskset -c 1).
+func MachineCPUs() int {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.NumCPU()
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, _, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "processor" {
+			n++
+		}
+	}
+	return max(n, runtime.NumCPU())
 }
 
 // Stop interrupts a server and waits for it, killing it after 15 s.
