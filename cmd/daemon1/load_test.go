@@ -80,7 +80,7 @@ func TestLoadResumesAfterKill(t *testing.T) {
 		if err := first.Start(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 60*time.Second, "the first load to be a tenth done", func() bool { return matched(t, base, coll) >= n/10 })
+		eventually(t, 60*time.Second, "the first load to be half done", func() bool { return matched(t, base, coll) >= n/2 })
 		first.Process.Signal(syscall.SIGKILL)
 		first.Wait()
 		half := matched(t, base, coll)
