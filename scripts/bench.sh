@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # daemon1's numbers, with its own load generator (bench/loadgen, cmd/daemon1-bench):
 #   scripts/bench.sh          the full suite (about 20 minutes)
-#   scripts/bench.sh quick    a one-minute subset
+#   scripts/bench.sh quick    a subset (about 4 minutes)
 # Writes bench/results/<date>/report.md, report.json and PNG plots, and (full
 # suite) memory.txt (heap bytes per point feature) and fsync.txt (the cost of
 # one append+fsync here). The headline (open-loop latency) runs each cell

@@ -98,7 +98,7 @@ func headlineCell(p plan, bin, engine string, pl placement, cell headCell, maxRP
 		if err != nil {
 			return 0, err
 		}
-		closed.Mode = pl.name
+		closed.Mode, closed.ServerCPUs = pl.name, serverCPUs(pl)
 		rep.Headline = append(rep.Headline, closed)
 		maxRPS = closed.RPS
 	}
@@ -112,11 +112,29 @@ func headlineCell(p plan, bin, engine string, pl placement, cell headCell, maxRP
 			if err != nil {
 				return 0, err
 			}
-			row.Mode, row.Load, row.Round = pl.name, load, run
+			row.Mode, row.Load, row.Round, row.ServerCPUs = pl.name, load, run, serverCPUs(pl)
 			rep.Headline = append(rep.Headline, row)
 		}
 	}
 	return maxRPS, nil
+}
+
+// serverCPUs are the CPUs the server may run on in pl: those it is
+// pinned to, or the machine's.
+func serverCPUs(pl placement) int {
+	if pl.server.Server != "" {
+		return max(1, benchkit.CPUCount(pl.server.Server))
+	}
+	return benchkit.MachineCPUs()
+}
+
+// busy is the share of its CPUs the server was busy in row: its CPU time
+// per second over the CPUs it could use.
+func busy(row Row) float64 {
+	if row.ServerCPUs == 0 {
+		return 0
+	}
+	return row.RPS * row.CPUMicros / 1e6 / float64(row.ServerCPUs)
 }
 
 // measureFrom is measure, 50 connections, with the generator pinned to
@@ -177,9 +195,13 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 		"(its maximum here), then open loops at fractions of that rate, latency counted from when each request was due; " +
 		"depth is the closed loop's pipelining and the most requests a connection of the open loop leaves unanswered. " +
 		"The bar: p99.9 under 10 ms. A cell whose generator fell short of its target rate by more than 1 % is invalid: " +
-		"its latencies are not the server's at that load.\n\n")
-	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | errors | non-2xx | p99.9 < 10 ms |\n" +
-		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		"its latencies are not the server's at that load. *Server busy* is the server's CPU time a second over the CPUs it " +
+		"could use. An open loop costs the server more per request than the closed loop whose maximum sets its loads: paced " +
+		"requests arrive one at a time, each with its own wake-up, read and write, where a closed loop's arrive in bursts that " +
+		"share them. So a cell near 100 % busy is at the server's capacity even at a nominal 50 or 80 %, and its tail is its " +
+		"queue's, not the time the server takes per request.\n\n")
+	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | server busy | errors | non-2xx | p99.9 < 10 ms |\n" +
+		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, row := range r.Headline {
 		load, v := "closed (max)", "–"
 		if row.Rate > 0 {
@@ -189,8 +211,8 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 		if row.Engine == "raw gnet" {
 			scenario = "floor: raw gnet, the generator's own tail"
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s |\n", row.Mode, scenario, row.Depth,
-			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, row.Errors, row.Non2xx, v)
+		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f %% | %d | %d | %s |\n", row.Mode, scenario, row.Depth,
+			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, 100*busy(row), row.Errors, row.Non2xx, v)
 	}
 	b.WriteString("\n")
 }

@@ -44,7 +44,7 @@ func main() {
 		requests = flag.Int64("requests", 0, "stop after this many requests too")
 		seed     = flag.Uint64("seed", 1, "seed of the randomised paths and bodies")
 		jsonOut  = flag.String("json", "", "write the result as JSON here")
-		suite    = flag.String("suite", "", "quick (about a minute) or full: start the servers, run the scenarios, write -out/report.md, report.json and plots")
+		suite    = flag.String("suite", "", "quick (about 4 minutes) or full (about 20): start the servers, run the scenarios, write -out/report.md, report.json and plots")
 		daemon   = flag.String("daemon", "bin/daemon1", "the daemon1 binary the suite starts")
 		out      = flag.String("out", "bench/results/"+time.Now().UTC().Format("2006-01-02"), "the suite's report directory")
 		srvCPUs  = flag.String("server-cpus", "", "CPU list the suite pins the servers to (taskset; GOMAXPROCS and -loops follow); empty: not pinned")

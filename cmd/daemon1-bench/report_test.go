@@ -97,3 +97,15 @@ func TestOpenLabel(t *testing.T) {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}
 }
+
+func TestBusy(t *testing.T) {
+	if got := busy(Row{RPS: 64592, CPUMicros: 14.2, ServerCPUs: 1}); got < 0.917 || got > 0.918 {
+		t.Fatalf("busy %f, want 0.917", got)
+	}
+	if got := busy(Row{RPS: 1000, CPUMicros: 500, ServerCPUs: 2}); got != 0.25 {
+		t.Fatalf("busy %f, want 0.25", got)
+	}
+	if got := busy(Row{RPS: 1000, CPUMicros: 500}); got != 0 {
+		t.Fatalf("busy without the server's CPUs: %f", got)
+	}
+}

@@ -30,8 +30,10 @@ type Row struct {
 	// The server's CPU per request (µs) and resident memory (MB), when the
 	// suite started it.
 	CPUMicros float64 `json:"cpu_us_per_req,omitempty"`
-	RSSBefore float64 `json:"rss_mb_before,omitempty"`
-	RSSAfter  float64 `json:"rss_mb_after,omitempty"`
+	// ServerCPUs are the CPUs the server could use (the headline's cells).
+	ServerCPUs int     `json:"server_cpus,omitempty"`
+	RSSBefore  float64 `json:"rss_mb_before,omitempty"`
+	RSSAfter   float64 `json:"rss_mb_after,omitempty"`
 	// WritesPerFsync: for PUT, acknowledged writes per fsync of the file.
 	WritesPerFsync float64 `json:"writes_per_fsync,omitempty"`
 	// Curve is the latency at percentiles for the HDR plot: [q, ms].
