@@ -44,75 +44,58 @@ func TestNonLoopbackNeedsAToken(t *testing.T) {
 	}
 }
 
-// The binary takes its token from the file: writes need it, reads do not.
-func TestBinaryAuthToken(t *testing.T) {
+// tokenFile writes a token file holding "s3cret".
+func tokenFile(t *testing.T) string {
+	t.Helper()
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("s3cret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr, stop := launch(t, build(t), "-listen", "127.0.0.1:0", "-auth-token-file", token)
-	defer stop()
-	put := func(auth string) int {
-		req, _ := http.NewRequest("PUT", "http://"+addr+"/collections/c", strings.NewReader(""))
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := put(""); code != 401 {
-		t.Fatalf("a write without the token: %d", code)
-	}
-	if code := put("Bearer s3cret"); code != 201 {
-		t.Fatalf("a write with the token: %d", code)
-	}
-	if code := get(t, "http://"+addr+"/collections/c"); code != 200 {
-		t.Fatalf("a read: %d", code)
-	}
-	// /admin/* names clients: it needs the token; /metrics does not
-	// without -auth-metrics.
-	if code := get(t, "http://"+addr+"/admin/errors"); code != 401 {
-		t.Fatalf("/admin/errors without the token: %d", code)
-	}
-	if code := get(t, "http://"+addr+"/metrics"); code != 200 {
-		t.Fatalf("/metrics without the token: %d", code)
-	}
+	return token
 }
 
-// -auth-metrics puts /metrics behind the token too.
-func TestAuthMetrics(t *testing.T) {
-	token := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(token, []byte("s3cret"), 0o600); err != nil {
+// statusWith is the status of method url sent with the Authorization
+// header auth (none when empty).
+func statusWith(t *testing.T, method, url, auth string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(""))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
 		t.Fatal(err)
 	}
-	addr, stop := launch(t, build(t), "-listen", "127.0.0.1:0", "-auth-token-file", token, "-auth-metrics")
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// The binary takes its token from the file: writes and /admin/* need it,
+// reads and (without -auth-metrics) /metrics do not.
+func TestBinaryAuthToken(t *testing.T) {
+	bin := build(t)
+	addr, stop := launch(t, bin, "-listen", "127.0.0.1:0", "-auth-token-file", tokenFile(t))
 	defer stop()
-	scrape := func(auth string) int {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
+	base := "http://" + addr
+	f := func(method, path, auth string, want int) {
+		t.Helper()
+		if code := statusWith(t, method, base+path, auth); code != want {
+			t.Fatalf("%s %s with %q: %d, want %d", method, path, auth, code, want)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
 	}
-	if code := scrape(""); code != 401 {
-		t.Fatalf("/metrics without the token: %d", code)
-	}
-	if code := scrape("Bearer wrong"); code != 401 {
-		t.Fatalf("/metrics with another token: %d", code)
-	}
-	if code := scrape("Bearer s3cret"); code != 200 {
-		t.Fatalf("/metrics with the token: %d", code)
-	}
-	if code := get(t, "http://"+addr+"/healthz"); code != 200 {
-		t.Fatalf("/healthz: %d", code)
-	}
+	f("PUT", "/collections/c", "", 401)
+	f("PUT", "/collections/c", "Bearer s3cret", 201)
+	f("GET", "/collections/c", "", 200)
+	f("GET", "/admin/errors", "", 401) // it names clients
+	f("GET", "/admin/errors", "Bearer s3cret", 200)
+	f("GET", "/metrics", "", 200)
+
+	// -auth-metrics puts /metrics behind the token too.
+	addr, stopToo := launch(t, bin, "-listen", "127.0.0.1:0", "-auth-token-file", tokenFile(t), "-auth-metrics")
+	defer stopToo()
+	base = "http://" + addr
+	f("GET", "/metrics", "", 401)
+	f("GET", "/metrics", "Bearer wrong", 401)
+	f("GET", "/metrics", "Bearer s3cret", 200)
+	f("GET", "/healthz", "", 200)
 }
