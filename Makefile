@@ -34,11 +34,12 @@ test: test-deps fmt-check vet test-race test-allocs fuzz-short
 # check; victoria-metrics: the scrape and push tests; haproxy: the fleet's
 # load-balancer test; gdal-bin and python3-owslib: the OGC API clients' tests;
 # chromium: the HTML pages' test, in a real browser; systemd-analyze: the
-# check of deploy/systemd's unit (promtool checks deploy/prometheus).
+# check of deploy/systemd's unit (promtool checks deploy/prometheus); script:
+# daemon1 load's progress on a (pseudo-)terminal.
 test-deps:
 	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics haproxy:haproxy \
 		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib chromium:chromium \
-		systemd-analyze:systemd
+		systemd-analyze:systemd script:bsdutils
 
 test-race:
 	CI=$${CI:-} $(GO) test -race -shuffle=on -count=1 -timeout 10m $(PKGS)

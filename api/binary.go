@@ -279,6 +279,10 @@ func (a *Features) frameInsertIf(ctx *fasthttp.RequestCtx) {
 	answerFrame(ctx, res.Inserted > 0, codec.AppendU32(b, uint32(res.Replaced)))
 }
 
+// unnamed stands for the empty id of a bulk insert's feature while it is
+// read: the store names such a feature.
+var unnamed = []byte("_")
+
 // frameBulk reads a bulk insert's coll str16, n u32, n × (id str16, wkb
 // bytes32, properties bytes32) from in: the collection and the features,
 // or a nil collection once it has answered why not.
@@ -307,7 +311,11 @@ func (a *Features) frameBulk(ctx *fasthttp.RequestCtx, in *codec.Fields) (*store
 	}
 	many := make([]*store.Input, len(items))
 	for i, it := range items {
-		feat, err := a.frameInput(it.id, it.wkb, it.props)
+		id := it.id
+		if len(id) == 0 {
+			id = unnamed // checked as a valid id, then given one by the store
+		}
+		feat, err := a.frameInput(id, it.wkb, it.props)
 		if err != nil {
 			fail(ctx, bulkError(err, i), Subject{Collection: c.Name()})
 			return nil, nil

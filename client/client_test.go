@@ -74,6 +74,13 @@ func TestEveryOp(t *testing.T) {
 		if e := problemOf(t, err); !IsConflict(err) || e.Detail != `features[0]: collection "pts" already has a feature "p00"; nothing was inserted` {
 			t.Fatalf("insert of existing ids: %+v", e)
 		}
+		anon := []Feature{{Geometry: Point(7, 7)}, {Geometry: polygon(1, 1, 2, 2), Properties: json.RawMessage(`{"k":1}`)}}
+		if n, err := c.Insert(bg, "pts", anon); err != nil || n != 2 {
+			t.Fatalf("insert of features without ids: %d %v", n, err)
+		}
+		if r, err := c.InsertIf(bg, "pts", IfExistsSkip, anon); err != nil || r.Inserted != 2 {
+			t.Fatalf("insert-if of features without ids: %+v %v", r, err)
+		}
 		if _, err = c.InsertIf(bg, "pts", IfExistsFail, fs[:2]); !IsConflict(err) {
 			t.Fatalf("insert-if fail of existing ids: %v", err)
 		}
@@ -144,7 +151,7 @@ func TestEveryOp(t *testing.T) {
 		obs.Set().WritePrometheus(&m)
 		for _, series := range []string{
 			`daemon1_requests_total{route="binary:get",method="BINARY",status="200"} 3`,
-			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="201"} 1`,
+			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="201"} 2`,
 			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="200"} 2`,
 			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="409"} 1`,
 			`daemon1_requests_total{route="binary:insert-if",method="BINARY",status="400"} 1`,

@@ -164,3 +164,23 @@ func TestLoadFormatsAndLimits(t *testing.T) {
 		t.Fatalf("a load of a missing file: %v\n%s", err, b)
 	}
 }
+
+// On a terminal the progress is one line redrawn in place (run under
+// script(1), which gives the loader a pseudo-terminal), ending with the
+// summary.
+func TestLoadProgressOnATerminal(t *testing.T) {
+	scriptBin := requireTool(t, "script", "bsdutils")
+	bin := build(t)
+	file := pointsFile(t, 100000)
+	addr, stop := launch(t, bin)
+	defer stop()
+	cmd := exec.Command(scriptBin, "-qec", strings.Join([]string{bin, "load", "-addr", addr, "-collection", "tty", "-workers", "1", "-batch", "500", file}, " "), "/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%q", err, out)
+	}
+	s := string(out)
+	if !strings.Contains(s, "\r\x1b[K") || !strings.Contains(s, "/s, ") || !strings.Contains(s, "% of ") || !strings.Contains(s, `100,000 features into "tty"`) {
+		t.Fatalf("no progress line redrawn in place, or no summary:\n%q", s)
+	}
+}

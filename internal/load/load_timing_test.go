@@ -48,4 +48,3 @@ func BenchmarkLoader(b *testing.B) {
 		})
 	}
 }
-

@@ -16,7 +16,11 @@ func (s Stats) Line(total int64) string {
 		line += fmt.Sprintf(", %.0f%% of %s", 100*done, bytesText(total))
 		if !s.Done && done < 1 {
 			left := time.Duration(float64(s.Elapsed) * (1 - done) / done)
-			line += ", " + left.Round(time.Second).String() + " left"
+			unit := time.Second
+			if left < 10*time.Second {
+				unit = 100 * time.Millisecond
+			}
+			line += ", " + left.Round(unit).String() + " left"
 		}
 	}
 	if s.Retries > 0 {

@@ -17,6 +17,8 @@ func TestProgressLine(t *testing.T) {
 	f(Stats{Inserted: 1234567, Elapsed: time.Second, Bytes: 10, Retries: 2}, 0, "1,234,567 features, 1,234,567/s, 2 retried")
 	f(Stats{Inserted: 10, Elapsed: time.Second, Bytes: 100, Done: true}, 100, "10 features, 10/s, 100% of 100 B")
 	f(Stats{}, 100, "0 features, 0/s")
+	f(Stats{Inserted: 30, Elapsed: 200 * time.Millisecond, Bytes: 30}, 100, "30 features, 150/s, 30% of 100 B, 500ms left")
+	f(Stats{Inserted: 30, Elapsed: 2 * time.Hour, Bytes: 30}, 100, "30 features, 0/s, 30% of 100 B, 4h40m0s left")
 }
 
 func TestSummary(t *testing.T) {
