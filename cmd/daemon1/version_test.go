@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestVersionLine(t *testing.T) {
 	f := func(b buildInfo, want string) {
@@ -18,5 +22,31 @@ func TestVersionLine(t *testing.T) {
 func TestReadBuildInfo(t *testing.T) {
 	if b := readBuildInfo(); b.Go == "" || b.Version == "" {
 		t.Fatalf("%+v", b)
+	}
+}
+
+// Start-up says which build runs and where its files are, as absolute
+// paths (the error log in the data directory unless -log-dir), and that
+// an empty data directory starts an empty store; a second start replays.
+func TestStartupSaysWhereItsFilesAre(t *testing.T) {
+	bin := build(t)
+	data := t.TempDir()
+	p := start(t, bin, nil, "-data-dir", data, "-log-dir", "")
+	log, err := p.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"daemon1 ", " (commit ",
+		"data directory " + data + ", error log in " + filepath.Join(data, "logs"),
+		filepath.Join(data, "daemon1.aof") + " does not exist: starting with an empty store",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+	p = start(t, bin, nil, "-data-dir", data, "-log-dir", "")
+	if log, _ := p.stop(); !strings.Contains(log, "replaying "+filepath.Join(data, "daemon1.aof")) {
+		t.Errorf("a second start does not say it replays the file:\n%s", log)
 	}
 }
