@@ -151,11 +151,13 @@ func TestLoadFormatsAndLimits(t *testing.T) {
 		}
 	}
 	p := filepath.Join(dir, "nd.geojsonl")
-	b, err := loadCmd(bin, addr, "nd_http", p, "-protocol", "http", "-token-file", token, "-if-exists", "fail").CombinedOutput()
-	if err == nil || !strings.Contains(string(b), "-if-exists skip") {
-		t.Fatalf("a load into a full collection under -if-exists fail: %v\n%s", err, b)
+	for _, protocol := range []string{"http", "binary"} {
+		b, err := loadCmd(bin, addr, "nd_"+protocol, p, "-protocol", protocol, "-token-file", token, "-if-exists", "fail").CombinedOutput()
+		if err == nil || !strings.Contains(string(b), "-if-exists skip") {
+			t.Fatalf("a load into a full collection under -if-exists fail, over %s: %v\n%s", protocol, err, b)
+		}
 	}
-	b, err = loadCmd(bin, addr, "other", p).CombinedOutput()
+	b, err := loadCmd(bin, addr, "other", p).CombinedOutput()
 	if err == nil || !strings.Contains(string(b), "token") {
 		t.Fatalf("a load without the token: %v\n%s", err, b)
 	}

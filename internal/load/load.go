@@ -320,11 +320,14 @@ func (l *loader) sendAll(ctx context.Context, c *chunk) error {
 
 // hint says how to go on after err.
 func (l *loader) hint(err error) string {
-	if client.IsConflict(err) || bytes.Contains([]byte(err.Error()), []byte("409 ")) {
+	var se *sendError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	if se.Conflict {
 		return " (run again with -if-exists skip to load the rest, or replace to overwrite)"
 	}
-	var se *sendError
-	if errors.As(err, &se) && se.Retry {
+	if se.Retry {
 		return fmt.Sprintf(" (still failing after %s; run the same command again to go on: features already loaded are skipped)", l.o.RetryFor)
 	}
 	return ""

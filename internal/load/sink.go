@@ -30,11 +30,13 @@ type sink interface {
 }
 
 // sendError is a refused chunk: Retry says whether sending it again may
-// succeed and is safe; TooLarge whether a smaller chunk may pass.
+// succeed and is safe; TooLarge whether a smaller chunk may pass;
+// Conflict that a feature's id was taken (under if-exists fail).
 type sendError struct {
 	Err      error
 	Retry    bool
 	TooLarge bool
+	Conflict bool
 }
 
 func (e *sendError) Error() string { return e.Err.Error() }
@@ -114,7 +116,7 @@ func (s *httpSink) send(ctx context.Context, coll string, c *chunk) (result, err
 	err = fmt.Errorf("%d %s", status, problemDetail(b))
 	// An error answer to a write means nothing changed: 429 and 5xx but
 	// 500 may pass later.
-	return result{}, &sendError{Err: err, Retry: status == 429 || status >= 502, TooLarge: status == 413}
+	return result{}, &sendError{Err: err, Retry: status == 429 || status >= 502, TooLarge: status == 413, Conflict: status == 409}
 }
 
 func (s *httpSink) close() error { s.hc.CloseIdleConnections(); return nil }
@@ -162,7 +164,7 @@ func (s *binarySink) send(ctx context.Context, coll string, c *chunk) (result, e
 	}
 	var e *client.Error
 	if errors.As(err, &e) {
-		return result{}, &sendError{Err: err, Retry: e.Retryable(), TooLarge: e.Status == codec.StatusTooLarge}
+		return result{}, &sendError{Err: err, Retry: e.Retryable(), TooLarge: e.Status == codec.StatusTooLarge, Conflict: client.IsConflict(err)}
 	}
 	// The connection broke: under skip or replace the chunk may be sent
 	// again; under fail a chunk that was written would then be a conflict.
