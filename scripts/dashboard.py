@@ -50,6 +50,12 @@ def q(quantile, by="route, method"):
             f'(rate(daemon1_request_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))')
 
 
+def p99_p50(histogram):
+    """The p99 and p50 of a histogram over the selected instances."""
+    return [(f'histogram_quantile({q}, sum by (le) (rate({histogram}_bucket{{{SEL}}}[$__rate_interval])))', name)
+            for q, name in ((0.99, "p99"), (0.5, "p50"))]
+
+
 row("Requests")
 ts("Throughput by route", "Requests answered a second, by route and method.",
    [(f'sum by (route, method) (rate(daemon1_requests_total{{{SEL}}}[$__rate_interval]))', "{{method}} {{route}}")],
@@ -75,17 +81,14 @@ ts("Errors by kind", "Every error counted by kind (the error log's kinds), logge
 
 row("Engine")
 ts("Worker queue wait", "How long requests that run on workers (disk, large scans) waited for one.",
-   [(f'histogram_quantile(0.99, sum by (le) (rate(daemon1_worker_queue_wait_seconds_bucket{{{SEL}}}[$__rate_interval])))', "p99"),
-    (f'histogram_quantile(0.5, sum by (le) (rate(daemon1_worker_queue_wait_seconds_bucket{{{SEL}}}[$__rate_interval])))', "p50")],
-   unit="s", budget=True)
+   p99_p50("daemon1_worker_queue_wait_seconds"), unit="s", budget=True)
 ts("Connections and requests in flight", "Connections open, accepted and refused a second; requests read and not yet answered.",
    [(f'sum(daemon1_connections_open{{{SEL}}})', "open"),
     (f'sum(daemon1_requests_in_flight{{{SEL}}})', "requests in flight"),
     (f'sum(rate(daemon1_connections_accepted_total{{{SEL}}}[$__rate_interval]))', "accepted/s"),
     (f'sum by (reason) (rate(daemon1_connections_refused_total{{{SEL}}}[$__rate_interval]))', "refused/s {{reason}}")], x=12)
 ts("Pipeline depth", "Requests of one connection in progress at once (pipelined HTTP, binary protocol).",
-   [(f'histogram_quantile(0.99, sum by (le) (rate(daemon1_pipeline_depth_bucket{{{SEL}}}[$__rate_interval])))', "p99"),
-    (f'histogram_quantile(0.5, sum by (le) (rate(daemon1_pipeline_depth_bucket{{{SEL}}}[$__rate_interval])))', "p50")])
+   p99_p50("daemon1_pipeline_depth"))
 ts("CPU and memory", "Process CPU (cores) and resident memory.",
    [(f'rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval])', "CPU cores {{instance}}"),
     (f'process_resident_memory_bytes{{{SEL}}} / 2^30', "RSS GiB {{instance}}"),
@@ -93,9 +96,7 @@ ts("CPU and memory", "Process CPU (cores) and resident memory.",
 
 row("Durability")
 ts("fsync latency", "Time each fsync of the append-only file took; under -fsync always a write waits for one (group-committed).",
-   [(f'histogram_quantile(0.99, sum by (le) (rate(daemon1_aof_fsync_seconds_bucket{{{SEL}}}[$__rate_interval])))', "p99"),
-    (f'histogram_quantile(0.5, sum by (le) (rate(daemon1_aof_fsync_seconds_bucket{{{SEL}}}[$__rate_interval])))', "p50")],
-   unit="s", budget=True)
+   p99_p50("daemon1_aof_fsync_seconds"), unit="s", budget=True)
 ts("Writes per fsync", "Writes committed per fsync: how well group commit shares each fsync.",
    [(f'sum(rate(daemon1_aof_records_total{{{SEL}}}[$__rate_interval])) / sum(rate(daemon1_aof_fsync_seconds_count{{{SEL}}}[$__rate_interval]))', "writes per fsync"),
     (f'sum(rate(daemon1_aof_records_total{{{SEL}}}[$__rate_interval]))', "writes/s")], x=12)
