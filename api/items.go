@@ -259,7 +259,7 @@ func (a *Features) postItems(ctx *fasthttp.RequestCtx) {
 	if single != nil && mode != store.IfExistsFail {
 		many, single = []*store.Input{single}, nil // a bulk of one: it may skip or replace
 	}
-	once, ok := onceOf(ctx, c, len(many))
+	once, ok := onceOf(ctx, c, len(many), mode)
 	if !ok {
 		return
 	}

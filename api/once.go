@@ -25,7 +25,9 @@ const maxKeyBytes = 255
 // onceOf reads the request's Idempotency-Key: nil without one; ok is false
 // when the header is malformed (answered 400). With a key, the committer
 // makes the answer as the write is staged, and keeps it to answer retries.
-func onceOf(ctx *fasthttp.RequestCtx, c *store.Collection, bulk int) (o *store.Once, ok bool) {
+// A bulk insert's mode is part of the request: the same body under another
+// if-exists is another request.
+func onceOf(ctx *fasthttp.RequestCtx, c *store.Collection, bulk int, mode store.IfExists) (o *store.Once, ok bool) {
 	key := ctx.Request.Header.Peek("Idempotency-Key")
 	if key == nil {
 		return nil, true
@@ -41,11 +43,13 @@ func onceOf(ctx *fasthttp.RequestCtx, c *store.Collection, bulk int) (o *store.O
 		}
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n", c.Name(), ctx.Request.Header.ContentType(), ctx.QueryArgs().Peek("if-exists"))
+	fmt.Fprintf(h, "%s\n%s\n", c.Name(), ctx.Request.Header.ContentType())
+	if mode != store.IfExistsFail { // (so that a key kept before the modes still matches its retry)
+		fmt.Fprintf(h, "if-exists %d\n", mode)
+	}
 	h.Write(ctx.Request.Body())
 	o = &store.Once{Key: string(key)}
 	h.Sum(o.Sum[:0])
-	mode, _ := ifExists(ctx) // (checked by the caller)
 	o.Answer = func(f *store.Feature, res store.BulkResult) []byte {
 		if bulk == 0 {
 			answerFeature(ctx, c, f, true)
