@@ -10,22 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// requireTool returns the path of a program the test needs: on CI its
-// absence fails the test (make test installs it), elsewhere it skips.
-func requireTool(t *testing.T, path, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(path)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; make test installs it (Debian package %s)", path, pkg)
-	}
-	t.Skipf("%s is not installed (make test installs it: Debian package %s)", path, pkg)
-	return ""
-}
+	"github.com/geometryos/daemon1/internal/testtool"
+)
 
 // gisData loads a collection of points on a grid and one polygon, and
 // returns the ids by the brute-force answer to a box.
@@ -65,8 +52,8 @@ type geojsonFile struct {
 // GDAL's OAPIF driver lists and counts, downloads a whole collection
 // through next links, and filters by a box.
 func TestGDAL(t *testing.T) {
-	ogrinfo := requireTool(t, "ogrinfo", "gdal-bin")
-	ogr2ogr := requireTool(t, "ogr2ogr", "gdal-bin")
+	ogrinfo := testtool.Require(t, "ogrinfo", "gdal-bin")
+	ogr2ogr := testtool.Require(t, "ogr2ogr", "gdal-bin")
 	d := startDaemon(t, "gnet", Options{})
 	gisData(t, d)
 	src := "OAPIF:" + d.base
@@ -208,9 +195,9 @@ print(json.dumps({"collections": cols, "title": w.collection("parcels")["title"]
 
 // OWSLib lists the collections and fetches items with a bbox.
 func TestOWSLib(t *testing.T) {
-	python := requireTool(t, systemPython, "python3-owslib")
+	python := testtool.Require(t, systemPython, "python3-owslib")
 	if err := exec.Command(python, "-c", "import owslib").Run(); err != nil {
-		requireTool(t, "owslib-is-missing", "python3-owslib")
+		testtool.Require(t, "owslib-is-missing", "python3-owslib")
 	}
 	d := startDaemon(t, "gnet", Options{})
 	gisData(t, d)

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/geometryos/daemon1/internal/testtool"
 )
 
 // chromium runs Debian's chromium headless with args and the page url.
@@ -30,7 +32,7 @@ var hrefRe = regexp.MustCompile(`href="([^"]+)"`)
 // what it lists on its map, every link on it answers, and a screenshot of
 // each is kept (in $DAEMON1_SCREENSHOTS if set, for a person to look at).
 func TestHTMLPagesInChromium(t *testing.T) {
-	bin := requireTool(t, "chromium", "chromium")
+	bin := testtool.Require(t, "chromium", "chromium")
 	d := startDaemon(t, "gnet", Options{})
 	d.do("PUT", "/collections/parcels", `{"title":"Parcels","description":"Some parcels"}`).expect(t, 201, "")
 	d.do("POST", "/collections/parcels/items", `{"type":"FeatureCollection","features":[

@@ -13,6 +13,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/geometryos/daemon1/errlog"
+	"github.com/geometryos/daemon1/internal/testtool"
 	"github.com/geometryos/daemon1/server"
 )
 
@@ -93,7 +94,7 @@ func TestMetricsEndpoint(t *testing.T) {
 // and find nothing to lint: every family has its HELP text and TYPE, and
 // its name suits its type.
 func TestMetricsPassPromtool(t *testing.T) {
-	promtool := requireTool(t, "promtool", "prometheus")
+	promtool := testtool.Require(t, "promtool", "prometheus")
 	base, _ := serve(t)
 	get(t, base+"/healthz")
 	get(t, base+"/no/such/path")

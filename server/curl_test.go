@@ -8,27 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/geometryos/daemon1/internal/testtool"
 	"github.com/geometryos/daemon1/server"
 )
-
-// needTool finds a command-line tool; under CI (where make test installs
-// it) a missing tool fails the test instead of skipping it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; make test installs it", name)
-		}
-		t.Skipf("%s is not installed (make test installs it)", name)
-	}
-	return p
-}
 
 func curl(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command(needTool(t, "curl"), append([]string{"-sS", "--http1.1", "--max-time", "10"}, args...)...)
+	cmd := exec.Command(testtool.Require(t, "curl", "curl"), append([]string{"-sS", "--http1.1", "--max-time", "10"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("curl %v: %v\n%s", args, err, errb.String())

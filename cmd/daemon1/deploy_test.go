@@ -11,22 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// requireTool returns the path of a program a test needs: in CI (where
-// make test installs it) its absence fails the test, elsewhere it skips.
-func requireTool(t *testing.T, name, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; make test installs it (Debian package %s)", name, debianPackage)
-	}
-	t.Skipf("%s is not installed (make test installs it: Debian package %s)", name, debianPackage)
-	return ""
-}
+	"github.com/geometryos/daemon1/internal/testtool"
+)
 
 func runIn(t *testing.T, dir, name string, args ...string) {
 	t.Helper()
@@ -40,7 +27,7 @@ func runIn(t *testing.T, dir, name string, args ...string) {
 // The scrape configuration, the alert rules and their unit tests pass
 // Prometheus' own checks.
 func TestDeployPrometheus(t *testing.T) {
-	promtool := requireTool(t, "promtool", "prometheus")
+	promtool := testtool.Require(t, "promtool", "prometheus")
 	dir := "../../deploy/prometheus"
 	runIn(t, dir, promtool, "check", "config", "prometheus.yml")
 	runIn(t, dir, promtool, "check", "rules", "alerts.yml")
@@ -50,7 +37,7 @@ func TestDeployPrometheus(t *testing.T) {
 // The systemd unit passes systemd-analyze verify, with its ExecStart
 // pointed at a binary that exists here (verify checks that it does).
 func TestDeploySystemdUnit(t *testing.T) {
-	analyze := requireTool(t, "systemd-analyze", "systemd")
+	analyze := testtool.Require(t, "systemd-analyze", "systemd")
 	unit, err := os.ReadFile("../../deploy/systemd/daemon1.service")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +59,7 @@ var deployMetricRe = regexp.MustCompile(`\b(?:daemon1|go|process)_[a-z0-9_]+\b`)
 // daemon's /metrics (after a few writes and reads), and that /metrics
 // passes promtool with no finding.
 func TestDeployMetricsExist(t *testing.T) {
-	promtool := requireTool(t, "promtool", "prometheus")
+	promtool := testtool.Require(t, "promtool", "prometheus")
 	names := map[string][]string{} // name → the files using it
 	dash, err := os.ReadFile("../../deploy/grafana/daemon1.json")
 	if err != nil {
@@ -143,7 +130,7 @@ func TestDeployMetricsExist(t *testing.T) {
 
 // The dashboard is generated: scripts/dashboard.py writes what is checked in.
 func TestDashboardIsGenerated(t *testing.T) {
-	python := requireTool(t, "python3", "python3")
+	python := testtool.Require(t, "python3", "python3")
 	out := filepath.Join(t.TempDir(), "daemon1.json")
 	cmd := exec.Command(python, "../../scripts/dashboard.py")
 	cmd.Env = append(os.Environ(), "DASHBOARD_OUT="+out)

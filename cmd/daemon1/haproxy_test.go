@@ -10,13 +10,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/geometryos/daemon1/internal/testtool"
 )
 
 // haproxy starts HAProxy with deploy/haproxy.cfg in front of the fleet's
 // nodes and returns its address once it routes to all three.
 func haproxy(t *testing.T, f *testFleet) string {
 	t.Helper()
-	bin := requireTool(t, "haproxy", "haproxy")
+	bin := testtool.Require(t, "haproxy", "haproxy")
 	cfg, err := filepath.Abs("../../deploy/haproxy.cfg")
 	if err != nil {
 		t.Fatal(err)

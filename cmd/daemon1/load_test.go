@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/geometryos/daemon1/internal/testtool"
 )
 
 // matched is numberMatched of a collection's listing (-1 if it is missing).
@@ -171,7 +173,7 @@ func TestLoadFormatsAndLimits(t *testing.T) {
 // script(1), which gives the loader a pseudo-terminal), ending with the
 // summary.
 func TestLoadProgressOnATerminal(t *testing.T) {
-	scriptBin := requireTool(t, "script", "bsdutils")
+	scriptBin := testtool.Require(t, "script", "bsdutils")
 	bin := build(t)
 	file := pointsFile(t, 100000)
 	addr, stop := launch(t, bin)

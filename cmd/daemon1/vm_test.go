@@ -12,13 +12,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/geometryos/daemon1/internal/testtool"
 )
 
 // victoriaMetrics starts a real VictoriaMetrics on 127.0.0.1 that scrapes
 // target every second, and returns its base URL.
 func victoriaMetrics(t *testing.T, target string) string {
 	t.Helper()
-	bin := requireTool(t, "victoria-metrics", "victoria-metrics")
+	bin := testtool.Require(t, "victoria-metrics", "victoria-metrics")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "scrape.yml")
 	err := os.WriteFile(cfg, []byte(fmt.Sprintf(`scrape_configs:
