@@ -40,7 +40,7 @@ type Options struct {
 
 // Stats are a load's figures so far.
 type Stats struct {
-	Read                        int   // features read from the input
+	Read                        int   // features read from the input and handed to the workers
 	Inserted, Skipped, Replaced int   // as the server answered
 	Requests, Retries, Splits   int   // chunks sent, sent again, and halved after a 413
 	Bytes                       int64 // of the input read
@@ -170,9 +170,19 @@ func (l *loader) run(ctx context.Context, r *Reader) (Stats, error) {
 }
 
 // read cuts the input into chunks of at most Batch features and
-// BatchBytes bytes.
+// BatchBytes bytes, and hands them to the workers.
 func (l *loader) read(ctx context.Context, r *Reader, chunks chan<- *chunk) error {
 	c, size := &chunk{}, 0
+	hand := func() error {
+		select {
+		case chunks <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		l.count(func(s *Stats) { s.Read += len(c.items) })
+		c, size = &chunk{}, 0
+		return nil
+	}
 	for {
 		f, err := r.Next()
 		if err == io.EOF {
@@ -186,25 +196,15 @@ func (l *loader) read(ctx context.Context, r *Reader, chunks chan<- *chunk) erro
 			return err
 		}
 		if len(c.items) > 0 && (len(c.items) == l.o.Batch || size+it.size > l.o.BatchBytes) {
-			select {
-			case chunks <- c:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := hand(); err != nil {
+				return err
 			}
-			c, size = &chunk{}, 0
 		}
 		c.items = append(c.items, it)
 		size += it.size
-		l.mu.Lock()
-		l.stats.Read++
-		l.mu.Unlock()
 	}
 	if len(c.items) > 0 {
-		select {
-		case chunks <- c:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return hand()
 	}
 	return nil
 }
