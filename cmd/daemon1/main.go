@@ -261,6 +261,11 @@ func run(cfg config) int {
 		log.Printf("daemon1: %v", err)
 		return 1
 	}
+	// From here a signal drains: one that comes while the file replays
+	// waits for the replay to end (the fleet's start gives up instead),
+	// and none is lost between "serving on" and the wait for it.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	// /readyz is 503 and the API answers 503 until the store is loaded.
 	var st *store.Store
 	if cfg.fleet.fleetMode() {
@@ -322,8 +327,6 @@ func run(cfg config) int {
 		go p.Run(bg)
 	}
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	s, alive := awaitStop(sig, srv.Done())
 	if !alive {
 		// A process that no longer serves must not look alive to its

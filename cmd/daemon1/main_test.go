@@ -68,6 +68,12 @@ func startArgv(t *testing.T, argv []string, env []string, args ...string) *proc 
 // spawn is startArgv reporting its failure instead of ending the test: it
 // may run in a goroutine of the test's (several fleet nodes start at once).
 func spawn(t *testing.T, argv []string, env []string, args ...string) (*proc, error) {
+	return spawnUntil(t, servingRe, argv, env, args...)
+}
+
+// spawnUntil is spawn returning at the first line of the log that until
+// matches; its first group is the address.
+func spawnUntil(t *testing.T, until *regexp.Regexp, argv []string, env []string, args ...string) (*proc, error) {
 	// A generous budget: these tests are about behaviour, not latency, and
 	// run on loaded machines (args may set another: the last flag wins).
 	args = append(append(argv[1:len(argv):len(argv)], "-listen", "127.0.0.1:0", "-budget", "1s", "-log-dir", t.TempDir(), "-data-dir", t.TempDir()), args...)
@@ -85,7 +91,7 @@ func spawn(t *testing.T, argv []string, env []string, args ...string) (*proc, er
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		p.log.WriteString(sc.Text() + "\n")
-		if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
+		if m := until.FindStringSubmatch(sc.Text()); m != nil {
 			p.addr = m[1]
 			break
 		}

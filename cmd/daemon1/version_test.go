@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,33 @@ func TestStartupSaysWhereItsFilesAre(t *testing.T) {
 	p = start(t, bin, nil, "-data-dir", data, "-log-dir", "")
 	if log, _ := p.stop(); !strings.Contains(log, "replaying "+filepath.Join(data, "daemon1.aof")) {
 		t.Errorf("a second start does not say it replays the file:\n%s", log)
+	}
+}
+
+// A SIGTERM that comes while the file replays is not the signal's default
+// (death): the replay ends, and the daemon drains and exits 0. So is one
+// right after "serving on", which the tests send at once.
+func TestSignalDuringReplayDrains(t *testing.T) {
+	bin := build(t)
+	data := t.TempDir()
+	p := start(t, bin, nil, "-data-dir", data)
+	if out, err := loadCmd(bin, p.addr, "pts", pointsFile(t, 50_000), "-quiet").CombinedOutput(); err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	if _, err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := spawnUntil(t, regexp.MustCompile(`listening on (\S+) .*; replaying`), []string{bin}, nil, "-data-dir", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := p.stop()
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, log)
+	}
+	for _, want := range []string{"replayed", "serving on", "draining", "stopped in"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
 	}
 }
