@@ -33,12 +33,14 @@ test: test-deps fmt-check vet test-race test-allocs fuzz-short
 # curl: client tests; promtool (Debian package prometheus): the /metrics format
 # check; victoria-metrics: the scrape and push tests; haproxy: the fleet's
 # load-balancer test; gdal-bin and python3-owslib: the OGC API clients' tests;
+# python3-gdal: GEOS, the reference of the CQL2 spatial functions' test;
 # chromium: the HTML pages' test, in a real browser; systemd-analyze: the
 # check of deploy/systemd's unit (promtool checks deploy/prometheus); script:
 # daemon1 load's progress on a (pseudo-)terminal.
 test-deps:
 	scripts/deps.sh curl:curl promtool:prometheus victoria-metrics:victoria-metrics haproxy:haproxy \
-		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib chromium:chromium \
+		ogr2ogr:gdal-bin /usr/lib/python3/dist-packages/owslib:python3-owslib \
+		/usr/lib/python3/dist-packages/osgeo:python3-gdal chromium:chromium \
 		systemd-analyze:systemd script:bsdutils
 
 test-race:

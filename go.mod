@@ -8,6 +8,7 @@ require (
 	github.com/goccy/go-json v0.12.0 // struct JSON off the hot path (the design card names it); hot paths append by hand
 	github.com/panjf2000/ants/v2 v2.12.1 // the bounded worker pool (nonblocking: full means 503 now)
 	github.com/panjf2000/gnet/v2 v2.9.7 // the event loop; ENGINE.md was checked against exactly this version
+	github.com/peterstace/simplefeatures v0.50.0 // DE-9IM (Relate) for CQL2's S_TOUCHES, S_OVERLAPS, …: pure Go, no dependencies; checked against GEOS by cql2/geos_test.go
 	github.com/tidwall/btree v1.8.2 // features by id: lookups and the order listings page through
 	github.com/tidwall/geoindex v1.7.0 // internal/rtree (a fork of tidwall/rtree v1.10.0, for its bulk load) iterates children with it, as upstream does
 	github.com/tidwall/geojson v1.4.5 // GeoJSON geometries and their predicates (issue 4 names it)

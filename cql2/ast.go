@@ -5,12 +5,12 @@
 //
 // Supported: Basic CQL2 (comparisons, IS NULL, AND, OR, NOT), Advanced
 // Comparison Operators (LIKE, BETWEEN, IN), Case-insensitive Comparison
-// (CASEI), Property-Property comparisons,
-// Basic Spatial Functions (S_INTERSECTS of the geometry with a POINT or a
-// BBOX), and beyond it S_WITHIN, S_CONTAINS and S_DISJOINT, with LINESTRING,
-// POLYGON and MULTI* literals (not yet S_EQUALS, S_TOUCHES, S_CROSSES,
-// S_OVERLAPS, GEOMETRYCOLLECTION). Properties are the top-level members of a feature's properties;
-// "geometry" names its geometry.
+// (CASEI), Property-Property comparisons, and Spatial Functions: the eight
+// DE-9IM predicates (S_INTERSECTS, S_EQUALS, S_DISJOINT, S_TOUCHES,
+// S_WITHIN, S_OVERLAPS, S_CROSSES, S_CONTAINS) of the geometry with a
+// POINT, BBOX, LINESTRING, POLYGON, MULTI* or GEOMETRYCOLLECTION literal
+// (relate.go). Properties are the top-level members of a feature's
+// properties; "geometry" names its geometry.
 package cql2
 
 import "fmt"
@@ -72,13 +72,16 @@ type IsNull struct {
 
 // Spatial is a spatial function of the geometry and a spatial literal.
 type Spatial struct {
-	Op   string // "s_intersects", "s_within", "s_contains", "s_disjoint"
+	Op   string // "s_intersects", "s_equals", "s_disjoint", "s_touches", "s_within", "s_overlaps", "s_crosses", "s_contains"
 	Geom Operand
 	With Operand
 }
 
 // spatialOps are the spatial functions read.
-var spatialOps = map[string]bool{"s_intersects": true, "s_within": true, "s_contains": true, "s_disjoint": true}
+var spatialOps = map[string]bool{
+	"s_intersects": true, "s_equals": true, "s_disjoint": true, "s_touches": true,
+	"s_within": true, "s_overlaps": true, "s_crosses": true, "s_contains": true,
+}
 
 // Property names a feature's property (or its geometry: "geometry"). Pos
 // is where it was read (a character, or a JSON path), for errors.

@@ -372,10 +372,25 @@ func TestMatchAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, func() { f.Match(props, geom) }); n != 0 {
 		t.Fatalf("%.1f allocations per feature", n)
 	}
+	// The DE-9IM functions of a point feature: the locator, no overlay.
+	for _, op := range []string{"S_WITHIN", "S_TOUCHES", "S_EQUALS", "S_CONTAINS", "S_CROSSES", "S_OVERLAPS"} {
+		for _, lit := range []string{"POLYGON((0 0, 2 0, 2 2, 0 0))", "MULTILINESTRING((0 0, 2 2), (0 2, 2 0))", "MULTIPOINT(1 1, 2 2)", "BBOX(0, 0, 1, 1)"} {
+			e, _ := ParseText(op + "(geometry, " + lit + ")")
+			f, err := Compile(e, anyTypes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := testing.AllocsPerRun(1000, func() { f.Match(props, geom) }); n != 0 {
+				t.Errorf("%s: %.1f allocations per point feature", Text(e), n)
+			}
+		}
+	}
 }
 
 func FuzzParseText(f *testing.F) {
-	for _, s := range []string{"name = 'A'", "a LIKE 'x%' AND NOT (b BETWEEN 1 AND 2)", "S_INTERSECTS(geometry, BBOX(1,2,3,4))", "x IN (1, 'a', TRUE) OR y IS NULL"} {
+	for _, s := range []string{"name = 'A'", "a LIKE 'x%' AND NOT (b BETWEEN 1 AND 2)", "S_INTERSECTS(geometry, BBOX(1,2,3,4))", "x IN (1, 'a', TRUE) OR y IS NULL",
+		"S_TOUCHES(geometry, GEOMETRYCOLLECTION(POINT(1 0), MULTILINESTRING((3 4, 4 4), (4 1, 1 3, 3 2, 4 1)), GEOMETRYCOLLECTION(POLYGON((0 0, 1 0, 0 1, 0 0)))))",
+		"S_CROSSES(LINESTRING(0 0, 2 2), geometry) OR S_OVERLAPS(geometry, MULTIPOINT((1 1), (2 2)))"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -392,12 +407,35 @@ func FuzzParseText(f *testing.F) {
 		if err != nil || Text(viaJSON) != text {
 			t.Fatalf("%q: JSON %s reads back as %v (%v)", s, JSON(e), viaJSON, err)
 		}
-		Compile(e, anyTypes)
+		if f, err := Compile(e, anyTypes); err == nil {
+			for _, g := range fuzzFeatures {
+				f.Match(`{"name":"A"}`, g)
+			}
+		}
 	})
 }
 
+// fuzzFeatures are what a fuzzed filter is matched against: a point, a
+// line and a polygon with a hole (a spatial function must not panic).
+var fuzzFeatures = func() []geojson.Object {
+	var out []geojson.Object
+	for _, s := range []string{
+		`{"type":"Point","coordinates":[1,1]}`,
+		`{"type":"LineString","coordinates":[[0,0],[2,2],[4,0]]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[1,2],[2,2],[2,1],[1,1]]]}`,
+	} {
+		g, err := geojson.Parse(s, nil)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, g)
+	}
+	return out
+}()
+
 func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{"op":"and","args":[{"op":"=","args":[{"property":"a"},1]},{"op":"isNull","args":[{"property":"b"}]}]}`))
+	f.Add([]byte(`{"op":"s_equals","args":[{"property":"geometry"},{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,1]},{"type":"LineString","coordinates":[[0,0],[2,2]]}]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := ParseJSON(b)
 		if err != nil {
@@ -408,7 +446,11 @@ func FuzzParseJSON(f *testing.F) {
 		if err != nil || Text(back) != text {
 			t.Fatalf("%s read as %s, which reads back as %v (%v)", b, text, back, err)
 		}
-		Compile(e, anyTypes)
+		if f, err := Compile(e, anyTypes); err == nil {
+			for _, g := range fuzzFeatures {
+				f.Match(`{"name":"A"}`, g)
+			}
+		}
 	})
 }
 

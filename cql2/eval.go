@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/geometryos/daemon1/codec"
+	"github.com/peterstace/simplefeatures/geom"
 	"github.com/tidwall/geojson"
 	"github.com/tidwall/geojson/geometry"
 )
@@ -217,47 +218,53 @@ func (c *compiler) spatial(x Spatial) (func(*env) bool, error) {
 			op = "s_contains"
 		case "s_contains":
 			op = "s_within"
-		}
+		} // the other six are symmetric
 	}
 	p, ok := g.(Property)
 	if !ok || p.Name != "geometry" {
 		return nil, &Error{Pos: posOf(x.Geom), Reason: strings.ToUpper(x.Op) + " compares the property geometry with a POINT or a BBOX"}
 	}
 	var obj geojson.Object
+	var sf geom.Geometry
 	switch l := lit.(type) {
 	case Point:
 		if !inRange(l.X, l.Y) {
 			return nil, &Error{Pos: p.Pos, Reason: "POINT(" + num(l.X) + " " + num(l.Y) + ") is outside [-180, 180] × [-90, 90]"}
 		}
 		obj = geojson.NewPoint(geometry.Point{X: l.X, Y: l.Y})
+		sf = pointOf(geometry.Point{X: l.X, Y: l.Y})
 	case BBox:
 		if !inRange(l.MinX, l.MinY) || !inRange(l.MaxX, l.MaxY) || l.MinX > l.MaxX || l.MinY > l.MaxY {
 			return nil, &Error{Pos: p.Pos, Reason: "the BBOX must be minLon ≤ maxLon within [-180, 180], minLat ≤ maxLat within [-90, 90]"}
 		}
 		obj = geojson.NewRect(geometry.Rect{Min: geometry.Point{X: l.MinX, Y: l.MinY}, Max: geometry.Point{X: l.MaxX, Y: l.MaxY}})
+		// A box of no width or height is a line or a point.
+		sf = geom.NewEnvelope(geom.XY{X: l.MinX, Y: l.MinY}, geom.XY{X: l.MaxX, Y: l.MaxY}).AsGeometry()
 	case Geometry:
 		var err error
 		if obj, err = geojson.Parse(l.GeoJSON, nil); err == nil {
 			if r := obj.Rect(); !inRange(r.Min.X, r.Min.Y) || !inRange(r.Max.X, r.Max.Y) {
 				return nil, &Error{Pos: p.Pos, Reason: "the geometry literal has coordinates outside [-180, 180] × [-90, 90]"}
 			}
-			obj, err = geojson.Parse(l.GeoJSON, &geojson.ParseOptions{RequireValid: true})
+			if obj, err = geojson.Parse(l.GeoJSON, &geojson.ParseOptions{RequireValid: true}); err == nil {
+				// simplefeatures checks more: a ring that crosses itself.
+				sf, err = geom.UnmarshalGeoJSON([]byte(l.GeoJSON))
+			}
 		}
 		if err != nil {
-			return nil, &Error{Pos: p.Pos, Reason: "the geometry literal is not valid (a ring must close and have 4 positions or more): " + err.Error()}
+			return nil, &Error{Pos: p.Pos, Reason: "the geometry literal is not valid (a ring must close, have 4 positions or more, and not cross itself): " + err.Error()}
 		}
 	default:
 		return nil, &Error{Pos: p.Pos, Reason: strings.ToUpper(x.Op) + " compares the geometry with a geometry literal"}
 	}
 	switch op {
-	case "s_within":
-		return func(v *env) bool { return v.geom != nil && v.geom.Within(obj) }, nil
-	case "s_contains":
-		return func(v *env) bool { return v.geom != nil && v.geom.Contains(obj) }, nil
+	case "s_intersects":
+		return func(v *env) bool { return v.geom != nil && v.geom.Intersects(obj) }, nil
 	case "s_disjoint":
 		return func(v *env) bool { return v.geom != nil && !v.geom.Intersects(obj) }, nil
 	}
-	return func(v *env) bool { return v.geom != nil && v.geom.Intersects(obj) }, nil
+	r := newRelation(op, obj, sf)
+	return func(v *env) bool { return v.geom != nil && r.match(v.geom) }, nil
 }
 
 func inRange(x, y float64) bool { return x >= -180 && x <= 180 && y >= -90 && y <= 90 }
@@ -334,10 +341,10 @@ func (c *compiler) operand(o Operand, want Types) (func(*env) value, error) {
 		val := value{k: kBool, b: x.V}
 		return func(*env) value { return val }, nil
 	case Point, BBox, Geometry:
-		return nil, &Error{Pos: "a spatial literal", Reason: "a spatial literal can only be an argument of a spatial function (S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT)"}
+		return nil, &Error{Pos: "a spatial literal", Reason: "a spatial literal can only be an argument of a spatial function (S_INTERSECTS, S_EQUALS, S_DISJOINT, S_TOUCHES, S_WITHIN, S_OVERLAPS, S_CROSSES, S_CONTAINS)"}
 	case Property:
 		if x.Name == "geometry" {
-			return nil, &Error{Pos: x.Pos, Reason: "the geometry can only be an argument of a spatial function (S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT)"}
+			return nil, &Error{Pos: x.Pos, Reason: "the geometry can only be an argument of a spatial function (S_INTERSECTS, S_EQUALS, S_DISJOINT, S_TOUCHES, S_WITHIN, S_OVERLAPS, S_CROSSES, S_CONTAINS)"}
 		}
 		t, ok := c.q(x.Name)
 		if !ok {

@@ -62,7 +62,8 @@ func exprJSON(v any, path string, depth int) (Expr, error) {
 		}
 		return out, nil
 	}
-	switch low := strings.ToLower(op); low {
+	low := strings.ToLower(op)
+	switch low {
 	case "and", "or":
 		if len(args) < 2 {
 			return nil, jsonErr(path, "%q takes at least 2 arguments", op)
@@ -136,7 +137,8 @@ func exprJSON(v any, path string, depth int) (Expr, error) {
 			return nil, err
 		}
 		return IsNull{X: o[0]}, nil
-	case "s_intersects", "s_within", "s_contains", "s_disjoint":
+	}
+	if spatialOps[low] {
 		o, err := operands(2)
 		if err != nil {
 			return nil, err

@@ -16,6 +16,8 @@ import (
 //	        |           [NOT] IN "(" operand { "," operand } ")" | IS [NOT] NULL )
 //	operand = property | "quoted property" | 'string' | number | TRUE | FALSE
 //	        | POINT "(" number number ")" | BBOX "(" number "," number "," number "," number ")"
+//	        | LINESTRING … | POLYGON … | MULTIPOINT … | MULTILINESTRING … | MULTIPOLYGON …
+//	        | GEOMETRYCOLLECTION "(" geometry { "," geometry } ")"      (WKT, wkt.go)
 
 // maxDepth bounds the nesting of a filter, so that no input can exhaust
 // the stack.
@@ -328,11 +330,13 @@ func (p *textParser) operand() Operand {
 			return CaseI{X: x}
 		case strings.EqualFold(t.text, "point"):
 			p.next()
-			p.expect("(")
-			x := p.number()
-			y := p.number()
-			p.expect(")")
+			x, y := p.point()
 			return Point{X: x, Y: y}
+		case strings.EqualFold(t.text, "geometrycollection"):
+			p.next()
+			var b strings.Builder
+			p.collection(&b, 0)
+			return Geometry{GeoJSON: b.String()}
 		case strings.EqualFold(t.text, "bbox"):
 			p.next()
 			p.expect("(")

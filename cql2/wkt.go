@@ -7,9 +7,9 @@ import (
 )
 
 // Geometry literals beyond POINT and BBOX: WKT in the text encoding
-// (LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON), a
-// GeoJSON geometry in the JSON encoding. The tree keeps them as compact
-// GeoJSON.
+// (LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON and
+// GEOMETRYCOLLECTION), a GeoJSON geometry in the JSON encoding. The tree
+// keeps them as compact GeoJSON, written alike by both readers.
 
 // Geometry is a geometry literal, as compact GeoJSON.
 type Geometry struct{ GeoJSON string }
@@ -34,6 +34,59 @@ func (p *textParser) wkt(kw string) Operand {
 	p.wktList(&b, t.depth, kw == "MULTIPOINT")
 	b.WriteString("}")
 	return Geometry{GeoJSON: b.String()}
+}
+
+// collection reads the members of a GEOMETRYCOLLECTION after its keyword,
+// "(" geometry { "," geometry } ")", as GeoJSON; a member may be a
+// collection, depth being how deep this one is.
+func (p *textParser) collection(b *strings.Builder, depth int) {
+	if depth > maxDepth {
+		p.fail("GEOMETRYCOLLECTION nested more than %d deep", maxDepth)
+		return
+	}
+	b.WriteString(`{"type":"GeometryCollection","geometries":[`)
+	p.expect("(")
+	for i := 0; p.err == nil; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		t := p.tok
+		kw := strings.ToUpper(t.text)
+		switch {
+		case t.kind != tWord:
+			p.fail("expected a geometry in GEOMETRYCOLLECTION, found %s", describe(t))
+		case kw == "POINT":
+			p.next()
+			x, y := p.point()
+			b.WriteString(pointJSON(x, y))
+		case kw == "GEOMETRYCOLLECTION":
+			p.next()
+			p.collection(b, depth+1)
+		case wktTypes[kw].typ != "":
+			p.next()
+			b.WriteString(p.wkt(kw).(Geometry).GeoJSON)
+		default:
+			p.fail("expected a geometry in GEOMETRYCOLLECTION, found %s", describe(t))
+		}
+		if !p.punct(",") {
+			break
+		}
+		p.next()
+	}
+	p.expect(")")
+	b.WriteString("]}")
+}
+
+// point reads "(" x y ")".
+func (p *textParser) point() (x, y float64) {
+	p.expect("(")
+	x, y = p.number(), p.number()
+	p.expect(")")
+	return x, y
+}
+
+func pointJSON(x, y float64) string {
+	return `{"type":"Point","coordinates":[` + num(x) + "," + num(y) + "]}"
 }
 
 // wktList reads "(" items ")" at depth (1: positions "x y"), appending
@@ -70,11 +123,29 @@ func (p *textParser) wktList(b *strings.Builder, depth int, multipoint bool) {
 // writeWKT writes a geometry literal as WKT.
 func writeWKT(b *strings.Builder, g Geometry) {
 	var v struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
+		Type        string            `json:"type"`
+		Coordinates json.RawMessage   `json:"coordinates"`
+		Geometries  []json.RawMessage `json:"geometries"`
 	}
 	if json.Unmarshal([]byte(g.GeoJSON), &v) != nil {
 		panic("BUG: a geometry literal that is not GeoJSON")
+	}
+	switch v.Type {
+	case "Point":
+		var c [2]float64
+		json.Unmarshal(v.Coordinates, &c)
+		b.WriteString("POINT(" + num(c[0]) + " " + num(c[1]) + ")")
+		return
+	case "GeometryCollection":
+		b.WriteString("GEOMETRYCOLLECTION(")
+		for i, m := range v.Geometries {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeWKT(b, Geometry{GeoJSON: string(m)})
+		}
+		b.WriteByte(')')
+		return
 	}
 	for kw, t := range wktTypes {
 		if t.typ == v.Type {
@@ -107,6 +178,63 @@ func writeWKTList(b *strings.Builder, c any, depth int) {
 // geometryJSON reads a GeoJSON geometry literal of the JSON encoding
 // (points are Point; others are kept as compact GeoJSON).
 func geometryJSON(x map[string]any, path string) (Operand, error) {
+	if x["type"] == "GeometryCollection" {
+		var b strings.Builder
+		if err := collectionJSON(&b, x, path, 0); err != nil {
+			return nil, err
+		}
+		return Geometry{GeoJSON: b.String()}, nil
+	}
+	return coordinatesJSON(x, path)
+}
+
+// collectionJSON writes a GeometryCollection's members as compact GeoJSON,
+// depth being how deep in collections it is.
+func collectionJSON(b *strings.Builder, x map[string]any, path string, depth int) error {
+	list, ok := x["geometries"].([]any)
+	if !ok || len(list) == 0 || len(x) != 2 {
+		return jsonErr(path, "expected a GeometryCollection with a non-empty \"geometries\" array")
+	}
+	if depth > maxDepth {
+		return jsonErr(path, "GeometryCollection nested more than %d deep", maxDepth)
+	}
+	b.WriteString(`{"type":"GeometryCollection","geometries":[`)
+	for i, item := range list {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		at := path + ".geometries[" + strconv.Itoa(i) + "]"
+		m, _ := item.(map[string]any)
+		switch m["type"] {
+		case "GeometryCollection":
+			if err := collectionJSON(b, m, at, depth+1); err != nil {
+				return err
+			}
+		case "Point":
+			c, _ := m["coordinates"].([]any)
+			v, err := numbers(c, 2, at+".coordinates")
+			if err != nil {
+				return err
+			}
+			if len(m) != 2 {
+				return jsonErr(at, "expected a GeoJSON Point")
+			}
+			b.WriteString(pointJSON(v[0], v[1]))
+		default:
+			g, err := coordinatesJSON(m, at)
+			if err != nil {
+				return err
+			}
+			b.WriteString(g.(Geometry).GeoJSON)
+		}
+	}
+	b.WriteString("]}")
+	return nil
+}
+
+// coordinatesJSON reads a GeoJSON geometry with coordinates, other than
+// a Point.
+func coordinatesJSON(x map[string]any, path string) (Operand, error) {
 	typ, _ := x["type"].(string)
 	depth := -1
 	for _, t := range wktTypes {
@@ -115,7 +243,7 @@ func geometryJSON(x map[string]any, path string) (Operand, error) {
 		}
 	}
 	if depth < 0 || len(x) != 2 {
-		return nil, jsonErr(path, "expected a GeoJSON Point, LineString, Polygon, MultiPoint, MultiLineString or MultiPolygon")
+		return nil, jsonErr(path, "expected a GeoJSON Point, LineString, Polygon, MultiPoint, MultiLineString, MultiPolygon or GeometryCollection")
 	}
 	var b strings.Builder
 	b.WriteString(`{"type":"` + typ + `","coordinates":`)
