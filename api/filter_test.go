@@ -104,6 +104,8 @@ func TestFilteredListingsMatchBruteForce(t *testing.T) {
 		"S_INTERSECTS(geometry, BBOX(2, 2, 6, 6)) AND pop < 50", "S_INTERSECTS(geometry, BBOX(0, 0, 3, 10))", "name = name AND pop <> pop",
 		"S_WITHIN(geometry, POLYGON((1 1, 7 1, 4 8, 1 1))) AND name IS NOT NULL", "S_DISJOINT(geometry, POLYGON((0 0, 9 0, 9 9, 0 0)))",
 		"S_CONTAINS(POLYGON((2 2, 6 2, 6 6, 2 6, 2 2)), geometry)",
+		"S_WITHIN(geometry, GEOMETRYCOLLECTION(POLYGON((1 1, 5 1, 5 5, 1 5, 1 1)), POLYGON((6 6, 9 6, 9 9, 6 9, 6 6)))) AND pop > 20",
+		"S_INTERSECTS(geometry, BBOX(2, 2, 6, 6)) AND NOT S_TOUCHES(geometry, BBOX(2, 2, 6, 6))",
 	}
 	for _, f := range filters {
 		want := brutally(t, d.store, f, "")
@@ -336,4 +338,48 @@ func cmpTuple(ar, br int, av, bv float64) int {
 		return 1
 	}
 	return 0
+}
+
+// The DE-9IM functions over HTTP tell a polygon's boundary from its
+// interior, in both encodings and in a search body.
+func TestSpatialFunctionsTellTheBoundary(t *testing.T) {
+	d := startDaemon(t, "gnet", Options{})
+	d.do("PUT", "/collections/c", "").expect(t, 201, "")
+	points := map[string][2]int{"corner": {2, 2}, "edge": {4, 2}, "inside": {3, 3}, "outside": {7, 7}}
+	var fs []string
+	for id, p := range points {
+		fs = append(fs, fmt.Sprintf(`{"type":"Feature","id":%q,"geometry":{"type":"Point","coordinates":[%d,%d]},"properties":{}}`, id, p[0], p[1]))
+	}
+	fs = append(fs, `{"type":"Feature","id":"side","geometry":{"type":"LineString","coordinates":[[2,2],[6,2]]},"properties":{}}`,
+		`{"type":"Feature","id":"across","geometry":{"type":"LineString","coordinates":[[0,3],[9,3]]},"properties":{}}`)
+	d.do("POST", "/collections/c/items", `{"type":"FeatureCollection","features":[`+strings.Join(fs, ",")+`]}`).expect(t, 201, "")
+	square := "POLYGON((2 2, 6 2, 6 6, 2 6, 2 2))"
+	f := func(filter string, want ...string) {
+		t.Helper()
+		got := d.paged(t, "/collections/c/items?limit=2&filter="+url.QueryEscape(filter))
+		equalIDs(t, filter, got, want)
+		e, _ := cql2.ParseText(filter)
+		got = d.paged(t, "/collections/c/items?limit=2&filter-lang=cql2-json&filter="+url.QueryEscape(string(cql2.JSON(e))))
+		equalIDs(t, filter+" (cql2-json)", got, want)
+	}
+	f("S_WITHIN(geometry, "+square+")", "inside")
+	f("S_TOUCHES(geometry, "+square+")", "corner", "edge", "side")
+	f("S_INTERSECTS(geometry, "+square+")", "across", "corner", "edge", "inside", "side")
+	f("S_CROSSES(geometry, "+square+")", "across")
+	f("S_CONTAINS("+square+", geometry)", "inside")
+	f("S_EQUALS(geometry, POINT(4 2))", "edge")
+	f("S_OVERLAPS(geometry, LINESTRING(5 2, 8 2))", "side")
+	f("S_DISJOINT(geometry, "+square+")", "outside")
+	f("S_WITHIN(geometry, GEOMETRYCOLLECTION("+square+", POINT(7 7)))", "inside", "outside")
+	body := `{"intersects":{"type":"Polygon","coordinates":[[[0,0],[9,0],[9,9],[0,9],[0,0]]]},"filter":"S_TOUCHES(geometry, ` + square + `)"}`
+	var page struct{ Features []struct{ ID string } }
+	if err := json.Unmarshal(d.do("POST", "/collections/c/search", body).expect(t, 200, "").body, &page); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range page.Features {
+		got = append(got, f.ID)
+	}
+	sort.Strings(got)
+	equalIDs(t, "search with S_TOUCHES", got, []string{"corner", "edge", "side"})
 }
