@@ -215,41 +215,40 @@ func randGeom(rng *rand.Rand) wktGeom {
 }
 
 // wktList writes nested lists of positions as WKT's parenthesised lists.
-func wktList(v any) string {
-	switch x := v.(type) {
-	case [2]int:
-		return fmt.Sprintf("%d %d", x[0], x[1])
-	case [][2]int:
-		return "(" + join(x, wktList) + ")"
-	case [][][2]int:
-		return "(" + join(x, wktList) + ")"
-	case [][][][2]int:
-		return "(" + join(x, wktList) + ")"
-	}
-	panic("unknown")
-}
+func wktList(v any) string { return positionList(v, "(", ")", "%d %d") }
 
 // jsonList writes nested lists of positions as GeoJSON coordinates.
-func jsonList(v any) string {
+func jsonList(v any) string { return positionList(v, "[", "]", "[%d,%d]") }
+
+// positionList writes a position with format pos, and a list of positions
+// (or of lists) between open and close.
+func positionList(v any, open, close, pos string) string {
+	var items []any
 	switch x := v.(type) {
 	case [2]int:
-		return fmt.Sprintf("[%d,%d]", x[0], x[1])
+		return fmt.Sprintf(pos, x[0], x[1])
 	case [][2]int:
-		return "[" + join(x, jsonList) + "]"
+		items = anys(x)
 	case [][][2]int:
-		return "[" + join(x, jsonList) + "]"
+		items = anys(x)
 	case [][][][2]int:
-		return "[" + join(x, jsonList) + "]"
+		items = anys(x)
+	default:
+		panic("unknown")
 	}
-	panic("unknown")
-}
-
-func join[T any](items []T, f func(any) string) string {
 	s := make([]string, len(items))
 	for i, it := range items {
-		s[i] = f(it)
+		s[i] = positionList(it, open, close, pos)
 	}
-	return strings.Join(s, ", ")
+	return open + strings.Join(s, ", ") + close
+}
+
+func anys[T any](items []T) []any {
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = it
+	}
+	return out
 }
 
 // crossesItself reports whether the lines are not simple: whether they
