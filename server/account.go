@@ -12,10 +12,10 @@ import (
 // have its latency recorded: one clock read serves every response of a pass.
 type doneRec struct {
 	rm       *routeMetrics
-	start    int64 // Engine.mono of the request's last byte
-	deadline int64 // Engine.mono when its budget ran out
+	start    int64 // Engine.mono from which its time counts (turnOf)
+	deadline int64 // Engine.mono when its budget ran out, so counted
 	status   int
-	counted  bool // its budget overrun is already counted
+	counted  bool // refused for time: counted as such, not as an overrun
 	id       uint64
 	method   string
 }
@@ -51,18 +51,27 @@ func (c *conn) account(x *exchange) {
 	case m.route == nil:
 		method = methodString(x.ctx.Method())
 	}
-	switch {
-	case m.overrun:
-		rm.overrun()
-		m.kind, m.detail = KindBudgetOverrun, "the answer of this read was not ready within the request budget: answered 503 instead (nothing changed)"
-	case m.expired:
+	if m.expired {
 		rm.expired.Inc()
-		m.kind, m.detail = KindQueueExpired, "the request waited past its budget (for a worker, or for the requests before it on its connection): answered 503 without running it (nothing changed)"
+		m.kind, m.detail = KindQueueExpired, "the request waited for a worker past its budget (every worker was busy: the server is over capacity): refused with 503 without running it (nothing changed)"
 	}
 	if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, target, c.nc.remote))
 	}
-	c.done = append(c.done, doneRec{rm: rm, start: m.startMono, deadline: m.deadlineMono, status: status, counted: m.overrun || m.expired, id: m.id, method: method})
+	start := c.turnOf(m)
+	c.done = append(c.done, doneRec{rm: rm, start: start, deadline: start + (m.deadlineMono - m.startMono), status: status, counted: m.expired, id: m.id, method: method})
+}
+
+// turnOf is the moment from which the answer about to be written counts
+// its time, for its latency and its budget: when its request started, or
+// when the connection's previous answer was ready, if that came later.
+// A pipelined request waits for its connection's earlier requests to be
+// answered first (answers leave in order): that wait is the client's own
+// queue, not the server's time. It moves the connection's turn on.
+func (c *conn) turnOf(m *meta) int64 {
+	start := max(m.startMono, c.turn)
+	c.turn = c.now
+	return start
 }
 
 // errorEntry describes an error answer for the log.
@@ -82,7 +91,7 @@ func errorEntry(m *meta, rm *routeMetrics, status int, method, target string, re
 }
 
 // recordDone records the latency of the pass's responses, now written, and
-// counts as overruns those that took longer than the budget.
+// counts as overruns those written after their budget (turnOf).
 func (c *conn) recordDone(end int64) {
 	if len(c.done) == 0 {
 		return

@@ -31,6 +31,9 @@ type conn struct {
 	id  uint64 // the high half of this connection's request ids
 	seq uint32 // the low half: requests so far
 
+	now  int64 // Engine.mono of the pass under way
+	turn int64 // when the previous answer was ready to go (account.go turnOf)
+
 	reqStart     int64 // when the current request's first byte was seen; 0 if none
 	bodyStart    int64 // when its header block completed; 0 before
 	need         int   // bytes the current request needs in all, when known
@@ -45,13 +48,25 @@ type conn struct {
 	poll        atomic.Bool  // wake on every tick (paused, or output to watch)
 	wakePending atomic.Bool  // a Wake is queued and not yet run
 	idx         int          // position in Engine.conns
+
+	// woken, once the connection has passed to its afterlife
+	// (halfclose.go), is what wake signals instead of the loop.
+	woken atomic.Pointer[chan struct{}]
 }
 
 // pending is how many responses wait in the queue.
 func (c *conn) pending() int { return len(c.queue) - c.qhead }
 
-// wake asks the loop to run OnTraffic for c, at most once until it runs.
+// wake asks the loop to run OnTraffic for c, at most once until it runs
+// (or, in the connection's afterlife, wakes that).
 func (c *conn) wake() {
+	if ch := c.woken.Load(); ch != nil {
+		select {
+		case *ch <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+		return
+	}
 	if c.wakePending.CompareAndSwap(false, true) {
 		if err := c.gc.Wake(nil); err != nil {
 			c.wakePending.Store(false)

@@ -262,6 +262,7 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	}
 	c.wakePending.Store(false)
 	now := e.mono()
+	c.now = now
 	if c.lingerAt != 0 {
 		return c.linger(now)
 	}

@@ -27,6 +27,7 @@ type exchange struct {
 	// let go hands x on (serve, runWorker, Done).
 	refs      atomic.Int32
 	submitted int64 // Engine.mono when handed to the worker pool
+	worker    bool  // its handler runs on the worker pool (decided once, at dispatch)
 }
 
 const (
@@ -95,7 +96,7 @@ func (e *Engine) reset(x *exchange) {
 	x.ctx.ResetUserValues()
 	x.meta.reset()
 	x.close, x.closeAfter, x.counted = false, false, false
-	x.pend = pendNone
+	x.pend, x.worker = pendNone, false
 	if cap(x.out) > maxPooledOut {
 		x.out = nil
 	}
@@ -111,7 +112,8 @@ func (c *conn) dispatch(x *exchange, rt *Route) {
 	if rt.Budget > 0 {
 		x.meta.setBudget(rt.Budget)
 	}
-	if c.pend[pendDeferred] > 0 || c.heldBack(rt) {
+	x.worker = rt.Mode == Worker || rt.Offload != nil && rt.Offload(&x.ctx)
+	if c.pend[pendDeferred] > 0 || c.heldBack(x) {
 		c.push(x)
 		c.mark(x, pendDeferred)
 		return
@@ -128,7 +130,7 @@ func (c *conn) dispatch(x *exchange, rt *Route) {
 // the answer); if not, x is pending, counted as what it waits on.
 func (c *conn) start(x *exchange, rt *Route) (answered bool) {
 	e := c.e
-	if rt.Mode == Worker || rt.Offload != nil && rt.Offload(&x.ctx) {
+	if x.worker {
 		k := pendWorkerRead
 		if rt.Writes {
 			k = pendWorkerWrite
@@ -200,9 +202,11 @@ func (c *conn) reject(status int, raw []byte) {
 }
 
 // runWorker is the worker pool's function. A request the loop has given up
-// on never runs. A write's answer is never replaced once its handler has
-// started: it is the truth about what changed, late or not (the lateness is
-// counted when it is written). A read that finishes late is answered 503.
+// on never runs, nor does one that waited for a worker past its budget (the
+// pool is over capacity: it is refused, with nothing done). Once its handler
+// has started, its own answer is sent, late or not: a write's is the truth
+// about what changed, and a read cuts its own work to its deadline (the
+// lateness, if any, is counted when it is written).
 func (e *Engine) runWorker(x *exchange) {
 	started := e.mono()
 	if e.obs != nil {
@@ -213,10 +217,10 @@ func (e *Engine) runWorker(x *exchange) {
 		return
 	}
 	if started >= x.meta.deadlineMono {
-		// It waited past its budget: answering late helps nobody.
+		// It waited for a worker past its budget: the pool is over capacity.
 		x.meta.expired = true
 		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-		e.serialize(x)
+		x.encode()
 		e.finish(x)
 		return
 	}
@@ -226,26 +230,14 @@ func (e *Engine) runWorker(x *exchange) {
 		return // held, and not answered yet: Done finishes it
 	}
 	if !x.meta.held {
-		e.serialize(x) // (a held request answered early was serialized by Done)
+		x.encode() // (a held request answered early was serialized by Done)
 	}
 	e.finish(x)
 }
 
-// serialize writes the answer of a request answered off the loop (by a
-// worker, or after Hold) into x.out. A read that finished after its
-// budget is answered 503: late, it helps nobody.
-func (e *Engine) serialize(x *exchange) {
-	if !x.meta.expired && !x.meta.route.Writes && e.mono() > x.meta.deadlineMono {
-		x.meta.overrun = true
-		x.ctx.Response.Reset()
-		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-	}
-	x.encode()
-}
-
 // finish hands a serialized answer to its connection's loop, or releases
-// x if the loop gave it up (the connection is gone, or a stand-in answered
-// a read).
+// x if the loop gave it up (the connection is gone, or it was refused
+// while it waited for a worker).
 func (e *Engine) finish(x *exchange) {
 	c := x.c
 	if !x.state.CompareAndSwap(xStarted, xDone) {
@@ -255,15 +247,11 @@ func (e *Engine) finish(x *exchange) {
 	c.wake()
 }
 
-// abandon takes x from its worker so that the loop may answer in its place,
-// and reports whether the handler had not started. A write whose handler
-// has started cannot be abandoned: only its own answer says what it did.
-func (x *exchange) abandon() (ok, queued bool) {
-	if x.state.CompareAndSwap(xQueued, xOrphaned) {
-		return true, true
-	}
-	return !x.meta.route.Writes && x.state.CompareAndSwap(xStarted, xOrphaned), false
-}
+// abandon takes x from the worker pool before any worker has started it,
+// so that the loop may refuse it; it reports false once a worker has it.
+// A started request is never abandoned: a write's own answer is the only
+// truth about what it did, and a read answers what it found in its budget.
+func (x *exchange) abandon() bool { return x.state.CompareAndSwap(xQueued, xOrphaned) }
 
 func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx) }
 

@@ -12,9 +12,8 @@ import (
 // HTTP/1.1 allows it, and the answers are still owed. So when a connection
 // ends in EOF, the engine serves every complete request still buffered,
 // then hands the answers, in order, to the connection's afterlife: a
-// goroutine that writes them on a duplicate of the socket as they finish
-// (standing in 503 for a read past its budget, waiting for a write, as the
-// loop does), then closes it.
+// goroutine that writes them on a duplicate of the socket as they become
+// ready (conn.ready decides, as it does for the loop), then closes it.
 
 // afterlife starts the afterlife of a connection that ended in EOF, and
 // reports whether it did. It does not when there is nothing to answer, or
@@ -26,7 +25,8 @@ func (c *conn) afterlife() bool {
 	}
 	c.eof = true
 	if !c.closing {
-		c.parse(c.e.mono())
+		c.now = c.e.mono()
+		c.parse(c.now)
 	}
 	if len(c.out) == 0 && c.pending() == 0 {
 		return false
@@ -43,15 +43,21 @@ func (c *conn) afterlife() bool {
 	}
 	out := c.out
 	c.out = nil
-	go c.answerRest(nc, out)
+	woken := make(chan struct{}, 1)
+	c.woken.Store(&woken) // from now on workers and Done wake the afterlife, not the loop
+	go c.answerRest(nc, out, woken)
 	return true
 }
 
 // answerRest writes out, then each queued answer in order as it is ready,
-// then closes nc. The connection is this goroutine's alone now.
-func (c *conn) answerRest(nc net.Conn, out []byte) {
+// then closes nc. The connection is this goroutine's alone now: it waits
+// for a wake-up (a worker done, a held request answered) or for the
+// deadline of a head still waiting for a worker, which is then refused.
+func (c *conn) answerRest(nc net.Conn, out []byte, woken chan struct{}) {
 	e := c.e
+	timer := time.NewTimer(time.Hour)
 	defer func() {
+		timer.Stop()
 		c.orphanAll()
 		e.caps.release(c.nc.remote)
 		nc.Close()
@@ -66,30 +72,20 @@ func (c *conn) answerRest(nc net.Conn, out []byte) {
 		return
 	}
 	for c.pending() > 0 {
-		x := c.queue[c.qhead]
-		for x.state.Load() != xDone {
-			now := e.mono()
-			if x.pend == pendDeferred { // its turn has come: start it, or refuse it if too late
-				if now < x.meta.deadlineMono {
-					c.startDeferred(now)
-				} else {
-					c.expireDeferred(x)
-				}
-				continue
+		c.now = e.mono()
+		x := c.ready(c.now)
+		if x == nil {
+			var due <-chan time.Time // past its deadline, the head has started: only a wake-up helps
+			if left := c.queue[c.qhead].meta.deadlineMono - c.now; left > 0 {
+				timer.Reset(time.Duration(left))
+				due = timer.C
 			}
-			if now >= x.meta.deadlineMono {
-				k := x.pend
-				if in := c.standIn(x); in != nil {
-					c.pend[k]--
-					x = in
-					break
-				}
+			select {
+			case <-woken:
+			case <-due:
 			}
-			time.Sleep(time.Millisecond) // bounded: the budget, or a write's own time
+			continue
 		}
-		c.unmark(x)
-		c.queue[c.qhead] = nil
-		c.qhead++
 		c.account(x)
 		closing := x.closeAfter
 		ok := write(x.out)

@@ -11,10 +11,9 @@ import "github.com/valyala/fasthttp"
 // After Hold the handler must not touch ctx again. The goroutine that
 // answers fills ctx.Response and calls Done(ctx), exactly once; until
 // then the request keeps its place in its connection's order, and the
-// answers pipelined behind it wait. A held write (Route.Writes) is never
-// answered in its place, however late (an error answer to a write means
-// nothing changed); a held read past its budget is, and its late answer
-// is dropped.
+// answers pipelined behind it wait. A held request is never answered in
+// its place, however late: a write's own answer is the truth about what
+// changed, and a held read must bound its own wait by its Deadline.
 func Hold(ctx *fasthttp.RequestCtx) bool {
 	m := metaOf(ctx)
 	if m == nil || m.x == nil || m.held {
@@ -35,7 +34,7 @@ func Done(ctx *fasthttp.RequestCtx) {
 	}
 	x := m.x
 	e := x.c.e
-	e.serialize(x)
+	x.encode()
 	if x.refs.Add(-1) == 0 {
 		e.finish(x) // the handler has returned: hand it on
 	}

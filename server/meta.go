@@ -16,7 +16,7 @@ const metaKey = "daemon1.request"
 type meta struct {
 	params   Params
 	id       uint64    // the request id, in problem bodies and the error log
-	start    time.Time // when the request's last byte was read
+	start    time.Time // when the request started: its budget counts from here (restart)
 	deadline time.Time
 	route    *Route
 	x        *exchange // the gnet engine's exchange of the request (nil on fasthttp.Server)
@@ -28,8 +28,7 @@ type meta struct {
 	rejected bool   // refused before routing (framing, parse, timeout)
 	http10   bool   // answer an HTTP/1.0 client as one
 	head     bool   // a HEAD request: no body in the answer
-	overrun  bool   // answered 503 for missing its budget; counted
-	expired  bool   // waited past its budget before a worker took it
+	expired  bool   // refused: it waited past its budget before a worker took it
 	kind     string // the error kind of a problem answer, if any
 	detail   string
 	err      error
@@ -72,6 +71,15 @@ func (m *meta) lineParts() (method, target string) {
 	return methodString(first), target
 }
 
+// restart moves the request's start to now, keeping its budget: a request
+// held back behind its connection's earlier requests starts when they let
+// it go (order.go).
+func (m *meta) restart(now int64, e *Engine) {
+	budget := time.Duration(m.deadlineMono - m.startMono)
+	m.startMono, m.start = now, e.wall(now)
+	m.setBudget(budget)
+}
+
 // setBudget moves the deadline to budget after the start.
 func (m *meta) setBudget(budget time.Duration) {
 	m.deadline = m.start.Add(budget)
@@ -103,9 +111,11 @@ func Deadline(ctx *fasthttp.RequestCtx) time.Time {
 	return time.Time{}
 }
 
-// Start returns when the request was read in full (its last byte), the
-// moment its budget counts from. Handlers should use it rather than
-// ctx.Time(), which the gnet engine stamps once per connection context.
+// Start returns when the request started, the moment its budget counts
+// from: when it was read in full (its last byte), or, for one pipelined
+// behind earlier requests of its connection that held it back, when they
+// let it go. Handlers should use it rather than ctx.Time(), which the
+// gnet engine stamps once per connection context.
 func Start(ctx *fasthttp.RequestCtx) time.Time {
 	if m := metaOf(ctx); m != nil {
 		return m.start

@@ -1,7 +1,5 @@
 package server
 
-import "github.com/valyala/fasthttp"
-
 // Requests of one connection are made in the order they came, not only
 // answered in it (RFC 9112 §9.3.2 lets a server process pipelined
 // requests in parallel only when they are all safe): a write pipelined
@@ -15,11 +13,17 @@ import "github.com/valyala/fasthttp"
 //   - a write on a worker holds back everything behind it: it has not
 //     reached the committer yet;
 //   - a read on a worker (or held) holds back the writes behind it, so
-//     that it cannot see them.
+//     that it cannot see them, and the reads behind it that need a worker
+//     too: a connection has one read on the worker pool at a time, so
+//     that a deep pipeline neither takes every worker nor lets its later
+//     requests' budgets run out while its earlier ones run.
 //
 // A request held back is parsed and queued in its place, deferred, and
-// started when what holds it back has been answered; one that waits past
-// its budget is answered 503 without ever running (nothing changed).
+// started when what holds it back has been answered. Its budget starts
+// then: the time it waited was spent behind its own connection's earlier
+// requests, which the client chose to send first (and which the
+// connection's pipeline cap, Limits.MaxPipeline, bounds), not in a server
+// over capacity. So a deferred request is never refused for time.
 
 // pending is what a queued exchange waits on, for the counts in conn.pend.
 type pending uint8
@@ -33,11 +37,17 @@ const (
 	pendKinds
 )
 
-// heldBack reports whether a request of rt must wait for what is pending
-// ahead of it (deferred requests aside).
-func (c *conn) heldBack(rt *Route) bool {
+// heldBack reports whether x must wait for what is pending ahead of it
+// (deferred requests aside).
+func (c *conn) heldBack(x *exchange) bool {
 	p := &c.pend
-	return p[pendWorkerWrite] > 0 || rt.Writes && p[pendWorkerRead] > 0 || !rt.Writes && p[pendHeldWrite] > 0
+	switch {
+	case p[pendWorkerWrite] > 0:
+		return true
+	case x.meta.route.Writes:
+		return p[pendWorkerRead] > 0
+	}
+	return p[pendHeldWrite] > 0 || x.worker && p[pendWorkerRead] > 0
 }
 
 // mark counts x as pending kind k.
@@ -56,30 +66,21 @@ func (c *conn) unmark(x *exchange) {
 }
 
 // startDeferred starts, in order, the deferred requests from the head of
-// the queue on that nothing ahead of them holds back any longer. It runs
-// when the head of the queue is deferred.
+// the queue on that nothing ahead of them holds back any longer, each
+// with its budget counted from now. It runs when the head of the queue
+// is deferred.
 func (c *conn) startDeferred(now int64) {
 	for _, x := range c.queue[c.qhead:] {
 		if x.pend != pendDeferred {
 			continue // started already, still pending
 		}
-		rt := x.meta.route
-		if c.heldBack(rt) || now >= x.meta.deadlineMono {
-			return // the ones behind wait too; flushReady answers one past its budget
+		if c.heldBack(x) {
+			return // the ones behind wait too
 		}
 		c.unmark(x)
-		if c.start(x, rt) {
+		x.meta.restart(now, c.e)
+		if c.start(x, x.meta.route) {
 			x.state.Store(xDone)
 		}
 	}
-}
-
-// expireDeferred answers a deferred request past its budget with a 503,
-// itself: no worker has it, and it never ran.
-func (c *conn) expireDeferred(x *exchange) {
-	c.unmark(x)
-	x.meta.expired = true
-	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-	x.encode()
-	x.state.Store(xDone)
 }

@@ -9,7 +9,8 @@ import "github.com/valyala/fasthttp"
 // responses from the head of the queue into the output on every pass.
 
 // push appends x to the response queue. A connection with a queue is
-// watched by the tick, which wakes it when the head's deadline passes.
+// watched by the tick, which wakes it when the head's deadline passes (to
+// refuse it if it still waits for a worker).
 func (c *conn) push(x *exchange) {
 	if c.pending() == 0 {
 		c.e.watch.add(c)
@@ -22,36 +23,13 @@ func (c *conn) push(x *exchange) {
 	c.queue = append(c.queue, x)
 }
 
-// flushReady moves finished responses at the head of the queue into out. A
-// request at the head still waiting for a worker past its deadline, or a
-// read still running, is answered 503 in its place (its late result is
-// dropped), so no read answers late and those behind it are not held up. A
-// write whose handler has started is waited for: an error answer to a write
-// means nothing changed, so only its own answer may be sent.
+// flushReady moves finished responses at the head of the queue into out.
 func (c *conn) flushReady(now int64) {
-	for c.qhead < len(c.queue) {
-		x := c.queue[c.qhead]
-		if x.pend == pendDeferred && now < x.meta.deadlineMono {
-			c.startDeferred(now) // nothing ahead of it now: it starts
+	for {
+		x := c.ready(now)
+		if x == nil {
+			break
 		}
-		if x.state.Load() != xDone {
-			if now < x.meta.deadlineMono {
-				break // still in budget: look again when woken
-			}
-			if x.pend == pendDeferred {
-				c.expireDeferred(x)
-			} else {
-				k := x.pend // read before standIn hands x to its worker
-				if x = c.standIn(x); x == nil {
-					break // a write under way, or it finished just now: its worker wakes us
-				}
-				c.pend[k]--
-				c.queue[c.qhead] = x
-			}
-		}
-		c.unmark(x)
-		c.queue[c.qhead] = nil
-		c.qhead++
 		c.out = append(c.out, x.out...)
 		c.account(x)
 		closing := x.closeAfter
@@ -67,6 +45,42 @@ func (c *conn) flushReady(now int64) {
 		c.queue, c.qhead = c.queue[:0], 0
 		c.e.watch.remove(c)
 	}
+}
+
+// ready takes the answer at the head of the queue off it, if it can be
+// written now; nil if the head must still be waited for. It is the one
+// place that decides what leaves a connection, and when (the loop's
+// flushReady and the afterlife use it):
+//
+//   - a deferred head starts now, its budget with it (order.go);
+//   - a request still waiting for a worker past its deadline is refused
+//     with a 503 in its place, without ever running: the worker pool is
+//     over capacity, and nothing changed;
+//   - a request that has started is waited for, however long it takes:
+//     a write's own answer is the truth about what it did, and a read
+//     cuts its work to its deadline and answers what it found.
+func (c *conn) ready(now int64) *exchange {
+	if c.qhead == len(c.queue) {
+		return nil
+	}
+	x := c.queue[c.qhead]
+	if x.pend == pendDeferred {
+		c.startDeferred(now) // nothing ahead of it now: it starts
+	}
+	if x.state.Load() != xDone {
+		if now < x.meta.deadlineMono || x.pend == pendDeferred {
+			return nil // in budget, or not started: look again when woken
+		}
+		k := x.pend // read before refuse hands x to its worker
+		if x = c.refuse(x); x == nil {
+			return nil // started: its worker, or whoever holds it, wakes us
+		}
+		c.pend[k]--
+	}
+	c.unmark(x)
+	c.queue[c.qhead] = nil
+	c.qhead++
+	return x
 }
 
 // emit queues a finished response behind any unfinished ones, or writes it
@@ -102,24 +116,27 @@ func (c *conn) orphanAll() {
 	}
 }
 
-// standIn takes late from its worker and returns the 503 that answers in
-// its place; the worker then releases late. It returns nil when late
-// cannot be taken: a write under way, or an answer finished just now. What
-// the stand-in needs of late is copied before late is taken, since from
-// then on the worker may release it at any moment.
-func (c *conn) standIn(late *exchange) *exchange {
+// refuse takes late from the worker pool before a worker has started it
+// and returns the 503 that answers in its place; the worker then releases
+// late unrun. It returns nil when late has started. What the answer needs
+// of late is copied first, since from then on the worker may release it at
+// any moment (its request line is only read, as its handler would).
+func (c *conn) refuse(late *exchange) *exchange {
+	if late.state.Load() != xQueued {
+		return nil
+	}
 	x := c.acquire(c.e.mono())
 	lm := &late.meta
 	x.meta.id, x.meta.route, x.meta.startMono, x.meta.deadlineMono = lm.id, lm.route, lm.startMono, lm.deadlineMono
 	x.meta.start, x.meta.deadline = lm.start, lm.deadline
-	x.meta.http10, x.meta.head = lm.http10, lm.head
+	x.meta.http10, x.meta.head, x.meta.frameID = lm.http10, lm.head, lm.frameID
+	x.ctx.Request.Header.SetRequestURIBytes(late.ctx.Request.Header.RequestURI()) // the problem's instance
 	x.close = late.close
-	ok, queued := late.abandon()
-	if !ok {
+	if !late.abandon() {
 		c.recycle(x)
 		return nil
 	}
-	x.meta.overrun, x.meta.expired = !queued, queued
+	x.meta.expired = true
 	x.ctx.SetUserValue(metaKey, &x.meta)
 	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 	x.encode()
