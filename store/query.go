@@ -324,65 +324,20 @@ func (c *Collection) nearby(q *Query, p *Page) {
 		}
 		p.Reset()
 	}
-	reach := circleBox(q.Lon, q.Lat, q.Radius)
-	cur, hits := q.Cursor, p.hits[:0]
-	visited, more, enough := 0, false, false
-	// With a radius, whatever lies outside the circle's bounding box is
-	// too far: comparing boxes spares the trigonometry for most of the
-	// index the search looks at. +Inf sorts it after every answer, and the
-	// search stops at the first result beyond the radius.
-	dist := func(min, max [2]float32, f *Feature, item bool) float64 {
-		if float64(max[0]) < reach.Min.X || float64(min[0]) > reach.Max.X || float64(max[1]) < reach.Min.Y || float64(min[1]) > reach.Max.Y {
-			return math.Inf(1)
-		}
-		if item {
-			return Distance(f.geom, q.Lon, q.Lat)
-		}
-		return RectDistance(q.Lon, q.Lat, float64(min[0]), float64(min[1]), float64(max[0]), float64(max[1]))
-	}
-	c.mu.RLock()
-	c.tree.Nearby(dist, func(_, _ [2]float32, f *Feature, d float64) bool {
-		if q.Radius > 0 && d > q.Radius {
-			return false
-		}
-		if c.hidden(f) || q.Filter != nil && !q.Filter(f) {
-			return true
-		}
-		if cur.passed(d, f) {
-			return true
-		}
-		n := len(hits)
-		if (n >= want || enough) && n > 0 && d > hits[n-1].d {
-			// Everything at the last distance kept is in: the page is whole.
-			more = true
-			return false
-		}
-		if visited++; visited%64 == 0 && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
-			enough, p.Stopped = true, true
-			if n == 0 {
-				more = true
-				return false
-			}
-		}
-		hits = append(hits, hit{f, d})
-		return true
-	})
-	c.mu.RUnlock()
-	p.hits = hits
+	hits, more, resume := c.walkNearby(q, p, want)
 	sortHits(hits) // the index gives distance order already: this settles ties
 	if len(hits) > want {
 		hits, more = hits[:want], true
 	}
 	p.keep(hits)
+	cur := q.Cursor
 	rank := cur.Rank + len(p.Features)
 	switch {
 	case more && rank < q.K && len(p.Features) > 0:
 		last := len(p.Features) - 1
 		p.Next = Cursor{Set: true, Nearby: true, ID: p.Features[last].ID(), Dist: p.Dists[last], Rank: rank}
-	case more && rank < q.K && cur.Set:
-		p.Next = cur // stopped before finding anything: go on from the same place
 	case more && rank < q.K:
-		p.Next = Cursor{Set: true, Nearby: true, Dist: -1} // the same, from the start
+		p.Next = resume // stopped before finding anything: go on from where it stopped
 	case !more:
 		p.Matched = rank
 	}
@@ -473,4 +428,120 @@ func (p *Page) keep(hits []hit) {
 // before the cursor.
 func (c Cursor) passed(d float64, f *Feature) bool {
 	return c.Set && (d < c.Dist || d == c.Dist && f.ID() <= c.ID)
+}
+
+// walkChunk is how many features the best-first walk of a nearby search
+// visits under one read lock, at the least: it pauses only between two
+// distances, so that resuming can pass everything up to the last one.
+const walkChunk = 4096
+
+// walkNearby walks the R-tree best first from the query's point for the
+// hits after the cursor that the filter accepts, until it has want of them
+// (and every other at the last one's distance), the radius is passed, the
+// tree ends, or StopAt passes, which it checks on every feature it visits,
+// filtered or not. It stops only between two distances, having visited
+// every feature up to the last, and only once it has gone past the
+// cursor: a page cut short with no hit goes on from there (resume), so
+// that paging always progresses. It holds the collection's read lock for
+// about walkChunk features at a time: between chunks a writer gets in, and
+// the walk starts again from the root, skipping what lies nearer than
+// where it paused (whole nodes, where they lie entirely nearer, as for
+// the cursor's). It reports whether more hits may lie beyond those it
+// returns.
+func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more bool, resume Cursor) {
+	reach := circleBox(q.Lon, q.Lat, q.Radius)
+	cur, hits := q.Cursor, p.hits[:0]
+	visited, late, past := 0, false, false
+	seen := math.Inf(-1) // every feature nearer than this, or as near, was visited
+	prune := seen        // a node lying wholly nearer than this is left out
+	if cur.Set {
+		prune = cur.Dist
+	}
+	// With a radius, whatever lies outside the circle's bounding box is
+	// too far: comparing boxes spares the trigonometry for most of the
+	// index the search looks at. +Inf sorts it after every answer, and the
+	// search stops at the first result beyond the radius. NaN leaves a
+	// node out of the walk.
+	dist := func(min, max [2]float32, f *Feature, item bool) float64 {
+		if float64(max[0]) < reach.Min.X || float64(min[0]) > reach.Max.X || float64(max[1]) < reach.Min.Y || float64(min[1]) > reach.Max.Y {
+			return math.Inf(1)
+		}
+		if item {
+			return Distance(f.geom, q.Lon, q.Lat)
+		}
+		if prune > 0 && farthest(q.Lon, q.Lat, min, max) < prune {
+			return math.NaN()
+		}
+		return RectDistance(q.Lon, q.Lat, float64(min[0]), float64(min[1]), float64(max[0]), float64(max[1]))
+	}
+	last, lastID := math.Inf(-1), "" // the farthest distance visited, and the greatest id there
+	for done := false; !done; {
+		done = true
+		inChunk := 0
+		c.mu.RLock()
+		c.tree.Nearby(dist, func(_, _ [2]float32, f *Feature, d float64) bool {
+			if q.Radius > 0 && d > q.Radius {
+				return false
+			}
+			if d <= seen {
+				return true // visited before the pause
+			}
+			if d > last {
+				switch {
+				case late && past:
+					more = true // out of time: stop here, every feature up to last visited
+					return false
+				case inChunk >= walkChunk:
+					done = false // pause here, and let a writer in
+					return false
+				}
+				last, lastID = d, ""
+			}
+			inChunk++
+			if id := f.ID(); id > lastID {
+				lastID = id
+			}
+			if visited++; visited%64 == 0 && !late && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
+				late, p.Stopped = true, true
+			}
+			if cur.passed(d, f) {
+				return true
+			}
+			past = true
+			if c.hidden(f) || q.Filter != nil && !q.Filter(f) {
+				return true
+			}
+			n := len(hits)
+			if (n >= want || late) && n > 0 && d > hits[n-1].d {
+				// Everything at the last distance kept is in: the page is whole.
+				more = true
+				return false
+			}
+			hits = append(hits, hit{f, d})
+			return true
+		})
+		c.mu.RUnlock()
+		seen = last
+		prune = max(prune, last)
+	}
+	p.hits = hits
+	if more && len(hits) == 0 {
+		resume = Cursor{Set: true, Nearby: true, ID: lastID, Dist: last, Rank: cur.Rank}
+	}
+	return hits, more, resume
+}
+
+// farthest is an upper bound of the distance in metres from (lon, lat) to
+// any position in the box min–max: the distance to its centre plus a path
+// from there to any corner, along a meridian and then a parallel (no
+// shorter than the great circle), a hair longer for rounding.
+func farthest(lon, lat float64, min, max [2]float32) float64 {
+	lo0, la0, lo1, la1 := float64(min[0]), float64(min[1]), float64(max[0]), float64(max[1])
+	toCentre := Haversine(lon, lat, (lo0+lo1)/2, (la0+la1)/2)
+	cos := 1.0 // the widest parallel of the box: at the equator if it spans it
+	if la0 > 0 || la1 < 0 {
+		cos = math.Cos(math.Min(math.Abs(la0), math.Abs(la1)) * rad)
+	}
+	half := EarthRadius * ((la1-la0)/2 + (lo1-lo0)/2*cos) * rad
+	return (toCentre + half) * (1 + 1e-9)
 }

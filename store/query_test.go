@@ -250,6 +250,33 @@ func TestQueryOutOfBudgetStillPagesEverything(t *testing.T) {
 	equalIDs(t, "nearby, out of budget", near, full)
 }
 
+// A nearby search checks its deadline on every feature it visits, not
+// only on those its filter keeps: out of budget, a filter that matches
+// few (or none) still answers in short pages that go on from where the
+// walk stopped, and together they are the whole answer (or nothing).
+func TestNearbyFilteredOutOfBudget(t *testing.T) {
+	c, _ := loaded(t, 1500, 3)
+	past := time.Now().Add(-time.Second)
+	few := func(f *Feature) bool { return strings.HasSuffix(f.ID(), "7") }
+	near, _ := pages(t, c, Query{Kind: Nearby, K: 1500, Limit: 100, Filter: few, StopAt: past})
+	full, _ := pages(t, c, Query{Kind: Nearby, K: 1500, Limit: 100, Filter: few})
+	if len(full) == 0 {
+		t.Fatal("BUG in the test: the filter matches nothing")
+	}
+	equalIDs(t, "nearby filtered, out of budget", near, full)
+
+	none := func(*Feature) bool { return false }
+	q := Query{Kind: Nearby, K: 10, Limit: 10, Filter: none, StopAt: past}
+	var p Page
+	c.Query(&q, &p)
+	if !p.Stopped || !p.Next.Set || len(p.Features) != 0 {
+		t.Fatalf("stopped %v next %v, %d features: want an empty page cut short, with a cursor", p.Stopped, p.Next.Set, len(p.Features))
+	}
+	if got, _ := pages(t, c, q); len(got) != 0 {
+		t.Fatalf("%d features from a filter that matches none", len(got))
+	}
+}
+
 func TestRectDistanceIsALowerBound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	for i := 0; i < 20000; i++ {

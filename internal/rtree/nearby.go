@@ -3,7 +3,8 @@
 // license that can be found in the LICENSE file.
 
 // This file is upstream's rtree.go from its line where Nearby starts on, moved here as it
-// was (daemon1's files stay under 800 lines); see rtree.go.
+// was (daemon1's files stay under 800 lines); see rtree.go. One change: a `dist` of NaN
+// leaves the entry out of the walk (daemon1 prunes nodes a resumed walk has seen whole).
 
 package rtree
 
@@ -55,20 +56,16 @@ func (tr *RTreeGN[N, T]) Nearby(
 			if qn.node.leaf() {
 				items := qn.node.items()[:qn.node.count]
 				for i := 0; i < len(items); i++ {
-					q.push(qnode[N, T]{
-						dist: dist(rects[i].min, rects[i].max, items[i], true),
-						rect: rects[i],
-						data: items[i],
-					})
+					if d := dist(rects[i].min, rects[i].max, items[i], true); d == d {
+						q.push(qnode[N, T]{dist: d, rect: rects[i], data: items[i]})
+					}
 				}
 			} else {
 				children := qn.node.children()[:qn.node.count]
 				for i := 0; i < len(children); i++ {
-					q.push(qnode[N, T]{
-						dist: dist(rects[i].min, rects[i].max, tr.empty, false),
-						rect: rects[i],
-						node: children[i],
-					})
+					if d := dist(rects[i].min, rects[i].max, tr.empty, false); d == d {
+						q.push(qnode[N, T]{dist: d, rect: rects[i], node: children[i]})
+					}
 				}
 			}
 		}
