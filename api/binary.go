@@ -422,6 +422,9 @@ func (a *Features) frameSearch(op byte) fasthttp.RequestHandler {
 		}
 		q.StopAt = stopAt(ctx)
 		c.Query(q, &l.p)
+		if l.p.Stopped {
+			server.Cut(ctx)
+		}
 		body, err := appendFramePage(ctx.Response.SwapBody(nil)[:0], &l.p, q.Kind == store.Nearby, l)
 		if err != nil {
 			server.Fail(ctx, err)

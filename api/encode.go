@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/geometryos/daemon1/codec"
+	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
 	"github.com/valyala/fasthttp"
 )
@@ -74,12 +75,17 @@ func appendTimeStamp(dst []byte) []byte {
 // passes (checked every 32): then the page is cut after the last one
 // encoded, and its Next cursor resumes there. A page of thousands of
 // features costs milliseconds to encode; this keeps that inside the budget
-// as the query's own StopAt keeps the search. Zero until: no limit.
-func (l *listing) encodeFeatures(until time.Time) {
+// as the query's own StopAt keeps the search. Zero until: no limit. A
+// page that either cut short is counted so (server.Cut).
+func (l *listing) encodeFeatures(ctx *fasthttp.RequestCtx, until time.Time) {
 	b, p, withDist := l.feats[:0], &l.p, l.q.Kind == store.Nearby
+	if p.Stopped {
+		server.Cut(ctx)
+	}
 	for i, f := range p.Features {
 		if i%32 == 31 && !until.IsZero() && time.Now().After(until) {
 			p.Cut(i, &l.q)
+			server.Cut(ctx)
 			break
 		}
 		if i > 0 {

@@ -118,10 +118,10 @@ func (a *Features) items(ctx *fasthttp.RequestCtx) {
 			badParam(ctx, "%v", err)
 			return
 		}
-		l.encodeFeatures(time.Time{}) // a sorted page is whole: its cursor is not an id's
+		l.encodeFeatures(ctx, time.Time{}) // a sorted page is whole: its cursor is not an id's
 	} else {
 		c.Query(q, &l.p)
-		l.encodeFeatures(encodeUntil(ctx))
+		l.encodeFeatures(ctx, encodeUntil(ctx))
 	}
 
 	// The links: this page as asked, and the same query with the next

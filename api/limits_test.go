@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/valyala/fasthttp"
 	"io"
 	"math"
 	"net/http"
@@ -209,7 +210,7 @@ func TestEncodeFeaturesCuts(t *testing.T) {
 		l := &listing{q: store.Query{Kind: kind, Limit: 100, K: 100}}
 		l.p.Reset()
 		c.Query(&l.q, &l.p)
-		l.encodeFeatures(time.Now().Add(-time.Second))
+		l.encodeFeatures(&fasthttp.RequestCtx{}, time.Now().Add(-time.Second))
 		if n := len(l.p.Features); n != 31 || !l.p.Next.Set || l.p.Next.ID != l.p.Features[30].ID() || strings.Count(string(l.feats), `"type":"Feature"`) != 31 {
 			t.Fatalf("kind %v: %d features kept, next %+v: want the page cut at 31, resuming after the 31st", kind, n, l.p.Next)
 		}

@@ -20,21 +20,25 @@ const (
 )
 
 // largeListing reports whether a GET of items asks for a page of more than
-// offloadPage features.
+// offloadPage features, or filters it: a selective filter may spend the
+// whole search budget (two thirds of it) visiting features it refuses,
+// which an event loop's other connections must not wait for.
 func largeListing(ctx *fasthttp.RequestCtx) bool {
-	n, ok := leadingInt(ctx.QueryArgs().Peek("limit"))
-	return ok && n > offloadPage
+	args := ctx.QueryArgs()
+	n, ok := leadingInt(args.Peek("limit"))
+	return ok && n > offloadPage || args.Has("filter")
 }
 
 // largeBody reports whether a write's body is large enough to parse on a
 // worker rather than on the event loop.
 func largeBody(ctx *fasthttp.RequestCtx) bool { return len(ctx.Request.Body()) > offloadBody }
 
-// largeSearch reports whether a search body is large, or asks for a page
-// ("limit") or a nearby count ("k") of more than offloadPage.
+// largeSearch reports whether a search body is large, has a filter (see
+// largeListing), or asks for a page ("limit") or a nearby count ("k") of
+// more than offloadPage.
 func largeSearch(ctx *fasthttp.RequestCtx) bool {
 	body := ctx.Request.Body()
-	if len(body) > offloadBody {
+	if len(body) > offloadBody || bytes.Contains(body, []byte(`"filter"`)) {
 		return true
 	}
 	for _, key := range []string{`"limit"`, `"k"`} {

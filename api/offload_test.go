@@ -21,6 +21,7 @@ func TestOffloadChoice(t *testing.T) {
 	search(`{"nearby":{"point":[0,0],"k" : 10000}}`, true)
 	search(`{"within":{"type":"Point","coordinates":[0,0]},"limit":`+"\n"+`5000}`, true)
 	search(`{"within":{"type":"Point","coordinates":[0,0]},"limit":99999999999}`, true)
+	search(`{"nearby":{"point":[0,0],"k":10},"filter":"name = 'x'"}`, true)
 	search(`{"within":`+strings.Repeat(" ", 17<<10)+`{"type":"Point","coordinates":[0,0]}}`, true)
 	list := func(uri string, want bool) {
 		t.Helper()
@@ -34,4 +35,5 @@ func TestOffloadChoice(t *testing.T) {
 	list("/collections/c/items?limit=1000", false)
 	list("/collections/c/items?bbox=0,0,1,1&limit=1001", true)
 	list("/collections/c/items?limit=x", false)
+	list("/collections/c/items?filter=name%3D'x'", true)
 }

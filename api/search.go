@@ -67,7 +67,7 @@ func (a *Features) search(ctx *fasthttp.RequestCtx) {
 	}
 	l.q.StopAt = stopAt(ctx)
 	c.Query(&l.q, &l.p)
-	l.encodeFeatures(encodeUntil(ctx))
+	l.encodeFeatures(ctx, encodeUntil(ctx))
 	var nextCursor []byte
 	if l.p.Next.Set {
 		l.cur = l.p.Next.Append(l.cur[:0])

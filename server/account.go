@@ -15,7 +15,6 @@ type doneRec struct {
 	start    int64 // Engine.mono from which its time counts (turnOf)
 	deadline int64 // Engine.mono when its budget ran out, so counted
 	status   int
-	counted  bool // refused for time: counted as such, not as an overrun
 	id       uint64
 	method   string
 }
@@ -51,15 +50,12 @@ func (c *conn) account(x *exchange) {
 	case m.route == nil:
 		method = methodString(x.ctx.Method())
 	}
-	if m.expired {
-		rm.expired.Inc()
-		m.kind, m.detail = KindQueueExpired, "the request waited for a worker past its budget (every worker was busy: the server is over capacity): refused with 503 without running it (nothing changed)"
-	}
+	rm.outcome(m, status)
 	if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, target, c.nc.remote))
 	}
 	start := c.turnOf(m)
-	c.done = append(c.done, doneRec{rm: rm, start: start, deadline: start + (m.deadlineMono - m.startMono), status: status, counted: m.expired, id: m.id, method: method})
+	c.done = append(c.done, doneRec{rm: rm, start: start, deadline: start + (m.deadlineMono - m.startMono), status: status, id: m.id, method: method})
 }
 
 // turnOf is the moment from which the answer about to be written counts
@@ -99,7 +95,7 @@ func (c *conn) recordDone(end int64) {
 	for i := range c.done {
 		d := &c.done[i]
 		d.rm.done(d.status, time.Duration(end-d.start))
-		if end > d.deadline && !d.counted {
+		if end > d.deadline {
 			d.rm.overrun()
 			c.e.obs.logError(&errlog.Entry{Kind: KindBudgetOverrun, Status: d.status, Route: d.rm.route,
 				Method: d.method, RequestID: d.id, Remote: c.nc.remote,

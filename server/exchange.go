@@ -140,7 +140,7 @@ func (c *conn) start(x *exchange, rt *Route) (answered bool) {
 		if err := e.workers.Submit(x); err != nil {
 			c.unmark(x)
 			if e.obs != nil {
-				e.obs.poolFull.Inc()
+				e.obs.poolFull.Inc() // (and counted as refused, by its 503's kind)
 			}
 			writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
 			x.encode()
@@ -202,26 +202,18 @@ func (c *conn) reject(status int, raw []byte) {
 }
 
 // runWorker is the worker pool's function. A request the loop has given up
-// on never runs, nor does one that waited for a worker past its budget (the
-// pool is over capacity: it is refused, with nothing done). Once its handler
-// has started, its own answer is sent, late or not: a write's is the truth
-// about what changed, and a read cuts its own work to its deadline (the
-// lateness, if any, is counted when it is written).
+// on (its connection closed) never runs. The pool hands a request to an
+// idle worker or refuses it at once (start): once it is handed over it has
+// started, however long the scheduler takes to run it, and its own answer
+// is sent, late or not: a write's is the truth about what changed, and a
+// read cuts its own work to its deadline (the lateness, if any, is counted
+// when it is written).
 func (e *Engine) runWorker(x *exchange) {
-	started := e.mono()
 	if e.obs != nil {
-		e.obs.queueWait.Update(time.Duration(started - x.submitted).Seconds())
+		e.obs.queueWait.Update(time.Duration(e.mono() - x.submitted).Seconds())
 	}
 	if !x.state.CompareAndSwap(xQueued, xStarted) {
-		e.release(x) // a stand-in has answered it: running it now would make that a lie
-		return
-	}
-	if started >= x.meta.deadlineMono {
-		// It waited for a worker past its budget: the pool is over capacity.
-		x.meta.expired = true
-		writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-		x.encode()
-		e.finish(x)
+		e.release(x) // its connection is gone
 		return
 	}
 	x.refs.Store(1)
@@ -236,8 +228,7 @@ func (e *Engine) runWorker(x *exchange) {
 }
 
 // finish hands a serialized answer to its connection's loop, or releases
-// x if the loop gave it up (the connection is gone, or it was refused
-// while it waited for a worker).
+// x if the loop gave it up (the connection is gone).
 func (e *Engine) finish(x *exchange) {
 	c := x.c
 	if !x.state.CompareAndSwap(xStarted, xDone) {
@@ -246,12 +237,6 @@ func (e *Engine) finish(x *exchange) {
 	}
 	c.wake()
 }
-
-// abandon takes x from the worker pool before any worker has started it,
-// so that the loop may refuse it; it reports false once a worker has it.
-// A started request is never abandoned: a write's own answer is the only
-// truth about what it did, and a read answers what it found in its budget.
-func (x *exchange) abandon() bool { return x.state.CompareAndSwap(xQueued, xOrphaned) }
 
 func (e *Engine) call(x *exchange) { callHandler(x.meta.route.Handler, &x.ctx) }
 

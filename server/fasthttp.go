@@ -168,6 +168,7 @@ func (f *FastHTTP) account(ctx *fasthttp.RequestCtx, m *meta) {
 	if m.rejected {
 		method, target = m.lineParts()
 	}
+	rm.outcome(m, status)
 	if status >= 400 {
 		o.logError(errorEntry(m, rm, status, method, target, ctx.RemoteAddr()))
 	}

@@ -51,13 +51,10 @@ func (c *conn) afterlife() bool {
 
 // answerRest writes out, then each queued answer in order as it is ready,
 // then closes nc. The connection is this goroutine's alone now: it waits
-// for a wake-up (a worker done, a held request answered) or for the
-// deadline of a head still waiting for a worker, which is then refused.
+// for a wake-up (a worker done, a held request answered) between answers.
 func (c *conn) answerRest(nc net.Conn, out []byte, woken chan struct{}) {
 	e := c.e
-	timer := time.NewTimer(time.Hour)
 	defer func() {
-		timer.Stop()
 		c.orphanAll()
 		e.caps.release(c.nc.remote)
 		nc.Close()
@@ -75,15 +72,7 @@ func (c *conn) answerRest(nc net.Conn, out []byte, woken chan struct{}) {
 		c.now = e.mono()
 		x := c.ready(c.now)
 		if x == nil {
-			var due <-chan time.Time // past its deadline, the head has started: only a wake-up helps
-			if left := c.queue[c.qhead].meta.deadlineMono - c.now; left > 0 {
-				timer.Reset(time.Duration(left))
-				due = timer.C
-			}
-			select {
-			case <-woken:
-			case <-due:
-			}
+			<-woken
 			continue
 		}
 		c.account(x)

@@ -28,7 +28,7 @@ type meta struct {
 	rejected bool   // refused before routing (framing, parse, timeout)
 	http10   bool   // answer an HTTP/1.0 client as one
 	head     bool   // a HEAD request: no body in the answer
-	expired  bool   // refused: it waited past its budget before a worker took it
+	cut      bool   // a read's answer was cut short by its budget (Cut)
 	kind     string // the error kind of a problem answer, if any
 	detail   string
 	err      error
@@ -121,6 +121,15 @@ func Start(ctx *fasthttp.RequestCtx) time.Time {
 		return m.start
 	}
 	return ctx.Time()
+}
+
+// Cut notes that a read's answer was cut short by its budget (a page
+// with a next link where more was asked): counted, per route, apart from
+// refusals and late answers.
+func Cut(ctx *fasthttp.RequestCtx) {
+	if m := metaOf(ctx); m != nil {
+		m.cut = true
+	}
 }
 
 // RequestID returns the request's id: unique within the process, in problem

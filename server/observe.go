@@ -79,14 +79,13 @@ const (
 	KindOverloaded     = "overloaded"
 	KindHTTPVersion    = "http_version"
 	KindBudgetOverrun  = "budget_overrun"
-	KindQueueExpired   = "queue_expired"
 	KindClientError    = "client_error" // a 4xx with no kind of its own
 	KindServerError    = "server_error" // a 5xx with no kind of its own
 )
 
 var knownKinds = []string{KindBadRequest, KindBadParameter, KindNotFound, KindMethod, KindRequestTimeout, KindTooLarge,
 	KindURITooLong, KindExpectation, KindHeaderTooLarge, KindInternal, KindPanic, KindNotImplemented,
-	KindOverloaded, KindHTTPVersion, KindBudgetOverrun, KindQueueExpired, KindClientError, KindServerError, KindLogSampled}
+	KindOverloaded, KindHTTPVersion, KindBudgetOverrun, KindClientError, KindServerError, KindLogSampled}
 
 // RegisterKind adds an error kind of a package beyond the engine (e.g. the
 // store's "aof_write"), so that counting it allocates nothing. Call it
@@ -167,7 +166,8 @@ type routeMetrics struct {
 	byStatus [len(knownStatuses) + 1]atomic.Pointer[metrics.Counter]
 	latency  *metrics.PrometheusHistogram
 	overruns *metrics.Counter
-	expired  *metrics.Counter
+	refused  *metrics.Counter
+	cut      *metrics.Counter
 }
 
 func (o *Observer) newRouteMetrics(method, route string) *routeMetrics {
@@ -178,8 +178,22 @@ func (o *Observer) newRouteMetrics(method, route string) *routeMetrics {
 	rm := &routeMetrics{obs: o, route: route, method: method, labels: labels}
 	rm.latency = o.set.NewPrometheusHistogramExt("daemon1_request_duration_seconds{"+labels+"}", latencyBounds)
 	rm.overruns = o.set.NewCounter("daemon1_budget_overruns_total{" + labels + "}")
-	rm.expired = o.set.NewCounter("daemon1_queue_expired_total{" + labels + "}")
+	rm.refused = o.set.NewCounter("daemon1_requests_refused_total{" + labels + "}")
+	rm.cut = o.set.NewCounter("daemon1_pages_cut_total{" + labels + "}")
 	return rm
+}
+
+// outcome counts what the budget model tells apart (docs/api.md): a
+// request refused before it started, for want of capacity (a 503 of the
+// overloaded kind), and a read whose page its budget cut short. A late
+// answer is counted as an overrun once written.
+func (rm *routeMetrics) outcome(m *meta, status int) {
+	switch {
+	case status == 503 && m.kind == KindOverloaded:
+		rm.refused.Inc()
+	case m.cut:
+		rm.cut.Inc()
+	}
 }
 
 // done records one answered request: its status and how long it took from

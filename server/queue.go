@@ -1,7 +1,5 @@
 package server
 
-import "github.com/valyala/fasthttp"
-
 // Responses leave a connection strictly in request order. Inline responses
 // go straight into the connection's output while nothing is queued ahead of
 // them; a worker route takes a slot in the queue, and a response finished
@@ -9,8 +7,8 @@ import "github.com/valyala/fasthttp"
 // responses from the head of the queue into the output on every pass.
 
 // push appends x to the response queue. A connection with a queue is
-// watched by the tick, which wakes it when the head's deadline passes (to
-// refuse it if it still waits for a worker).
+// watched by the tick, so that it resumes promptly when it paused for
+// backpressure.
 func (c *conn) push(x *exchange) {
 	if c.pending() == 0 {
 		c.e.watch.add(c)
@@ -47,18 +45,14 @@ func (c *conn) flushReady(now int64) {
 	}
 }
 
-// ready takes the answer at the head of the queue off it, if it can be
-// written now; nil if the head must still be waited for. It is the one
-// place that decides what leaves a connection, and when (the loop's
-// flushReady and the afterlife use it):
-//
-//   - a deferred head starts now, its budget with it (order.go);
-//   - a request still waiting for a worker past its deadline is refused
-//     with a 503 in its place, without ever running: the worker pool is
-//     over capacity, and nothing changed;
-//   - a request that has started is waited for, however long it takes:
-//     a write's own answer is the truth about what it did, and a read
-//     cuts its work to its deadline and answers what it found.
+// ready takes the answer at the head of the queue off it, if it is
+// finished; nil if it must still be waited for. It is the one place that
+// decides what leaves a connection (the loop's flushReady and the
+// afterlife use it). A deferred head starts now, its budget with it
+// (order.go). A request that has started is waited for, however long it
+// takes: a write's own answer is the truth about what it did, and a read
+// cuts its work to its deadline and answers what it found. Nothing is
+// answered in a request's place.
 func (c *conn) ready(now int64) *exchange {
 	if c.qhead == len(c.queue) {
 		return nil
@@ -68,14 +62,7 @@ func (c *conn) ready(now int64) *exchange {
 		c.startDeferred(now) // nothing ahead of it now: it starts
 	}
 	if x.state.Load() != xDone {
-		if now < x.meta.deadlineMono || x.pend == pendDeferred {
-			return nil // in budget, or not started: look again when woken
-		}
-		k := x.pend // read before refuse hands x to its worker
-		if x = c.refuse(x); x == nil {
-			return nil // started: its worker, or whoever holds it, wakes us
-		}
-		c.pend[k]--
+		return nil // its worker, or whoever holds it, wakes us
 	}
 	c.unmark(x)
 	c.queue[c.qhead] = nil
@@ -114,31 +101,4 @@ func (c *conn) orphanAll() {
 		c.e.release(c.spare)
 		c.spare = nil
 	}
-}
-
-// refuse takes late from the worker pool before a worker has started it
-// and returns the 503 that answers in its place; the worker then releases
-// late unrun. It returns nil when late has started. What the answer needs
-// of late is copied first, since from then on the worker may release it at
-// any moment (its request line is only read, as its handler would).
-func (c *conn) refuse(late *exchange) *exchange {
-	if late.state.Load() != xQueued {
-		return nil
-	}
-	x := c.acquire(c.e.mono())
-	lm := &late.meta
-	x.meta.id, x.meta.route, x.meta.startMono, x.meta.deadlineMono = lm.id, lm.route, lm.startMono, lm.deadlineMono
-	x.meta.start, x.meta.deadline = lm.start, lm.deadline
-	x.meta.http10, x.meta.head, x.meta.frameID = lm.http10, lm.head, lm.frameID
-	x.ctx.Request.Header.SetRequestURIBytes(late.ctx.Request.Header.RequestURI()) // the problem's instance
-	x.close = late.close
-	if !late.abandon() {
-		c.recycle(x)
-		return nil
-	}
-	x.meta.expired = true
-	x.ctx.SetUserValue(metaKey, &x.meta)
-	writeEngineProblem(&x.ctx, fasthttp.StatusServiceUnavailable)
-	x.encode()
-	return x
 }

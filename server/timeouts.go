@@ -43,12 +43,8 @@ func (c *conn) settle(now int64) gnet.Action {
 	case c.outSince != 0:
 		deadline = c.outSince + int64(lim.WriteTimeout)
 	case c.pending() > 0:
-		// A worker wakes us when it is done; the tick, when the oldest
-		// request's budget runs out first. Past it, flushReady has stood in
-		// for the head unless it is a write under way: its worker wakes us.
-		if deadline = c.queue[c.qhead].meta.deadlineMono; now >= deadline {
-			deadline = 0
-		}
+		// Whoever answers the head wakes us: a worker, or Done.
+		deadline = 0
 	case c.bodyStart != 0:
 		deadline = c.bodyStart + int64(lim.BodyTimeout)
 	case c.reqStart != 0 && !c.closing:
