@@ -24,8 +24,10 @@ import (
 // registerFrames adds the binary protocol's ops to r.
 func (a *Features) registerFrames(r *server.Router) {
 	r.HandleFrame(codec.OpHello, "hello", server.Inline, a.hello)
-	r.HandleFrame(codec.OpPing, "ping", server.Inline, ping)
-	r.HandleFrame(codec.OpGet, "get", server.Inline, a.frameGet)
+	// Ping reads nothing, and get is read in its place among held writes
+	// (inorder.go): neither waits for the puts pipelined ahead of it.
+	r.HandleFrame(codec.OpPing, "ping", server.Inline, ping).Ordered = true
+	r.HandleFrame(codec.OpGet, "get", server.Inline, a.frameGet).Ordered = true
 	rt := r.HandleFrame(codec.OpPut, "put", server.Inline, a.authed(a.framePut))
 	rt.Writes, rt.Offload = true, largeBody
 	if !a.async {
@@ -96,14 +98,27 @@ func (a *Features) frameGet(ctx *fasthttp.RequestCtx) {
 	if c == nil {
 		return
 	}
+	if server.BehindHeldWrites(ctx) {
+		a.getInOrder(ctx, a.store.Load(), c.Name(), string(id), func(f *store.Feature, err error) { answerFrameGet(ctx, c, id, f, err) })
+		return
+	}
 	f, ok := c.GetBytes(id)
 	if !ok {
-		fail(ctx, store.ErrNoFeature, Subject{Collection: c.Name(), ID: id})
+		answerFrameGet(ctx, c, id, nil, store.ErrNoFeature)
+		return
+	}
+	answerFrameGet(ctx, c, id, f, nil)
+}
+
+// answerFrameGet answers a get frame with f, or err.
+func answerFrameGet(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, f *store.Feature, err error) {
+	if err != nil {
+		fail(ctx, err, Subject{Collection: c.Name(), ID: id})
 		return
 	}
 	body := ctx.Response.SwapBody(nil)[:0]
 	body = codec.AppendU64(body, f.Version())
-	body, err := appendFrameFeature(body, f)
+	body, err = appendFrameFeature(body, f)
 	if err != nil {
 		server.Fail(ctx, err)
 		return

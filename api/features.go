@@ -130,7 +130,9 @@ func (a *Features) Register(r *server.Router) {
 	reader(r.Handle("GET", "/collections/{c}/queryables", server.Inline, a.read(a.queryables)), a.either(nil), formatParam)
 	post := a.handleWrite(r, "POST", "/collections/{c}/items", a.postItems)
 	post.Budget, post.Params = a.budget, []string{"if-exists"}
-	reader(r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item)), a.either(nil), itemParams)
+	item := r.Handle("GET", "/collections/{c}/items/{id}", server.Inline, a.read(a.item))
+	reader(item, a.either(nil), itemParams)
+	item.Ordered = true // read in its place among held writes (inorder.go)
 	if a.async {
 		// Parsed on the event loop (on a worker when large), then handed to
 		// the committer, which answers it once it is durable.

@@ -187,11 +187,33 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	id := server.Param(ctx, "id")
+	if server.BehindHeldWrites(ctx) {
+		a.itemInOrder(ctx, c, id, html, t)
+		return
+	}
 	f, ok := c.GetBytes(id)
 	if !ok {
 		noFeature(ctx, c, id)
 		return
 	}
+	answerItem(ctx, c, f, html, &t)
+}
+
+// itemInOrder answers a GET of a feature pipelined behind held writes
+// (inorder.go); t is copied, so that only this path allocates.
+func (a *Features) itemInOrder(ctx *fasthttp.RequestCtx, c *store.Collection, id []byte, html bool, t trim) {
+	a.getInOrder(ctx, a.store.Load(), c.Name(), string(id), func(f *store.Feature, err error) {
+		if err != nil {
+			fail(ctx, err, Subject{Collection: c.Name(), ID: id})
+			return
+		}
+		answerItem(ctx, c, f, html, &t)
+	})
+}
+
+// answerItem answers a GET of feature f of c: its ETag, a 304 for an
+// If-None-Match that names it, else the feature as HTML or GeoJSON.
+func answerItem(ctx *fasthttp.RequestCtx, c *store.Collection, f *store.Feature, html bool, t *trim) {
 	var tag [24]byte
 	etag := appendETag(tag[:0], f.Version())
 	ctx.Response.Header.SetBytesV("ETag", etag)
@@ -204,7 +226,7 @@ func (a *Features) item(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	t.contentCrs(ctx)
-	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f, &t) })
+	respond(ctx, fasthttp.StatusOK, mtGeoJSON, func(b []byte) []byte { return appendItem(b, ctx, c, f, t) })
 }
 
 // appendItem appends one feature with its links (self and collection),

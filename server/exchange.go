@@ -130,6 +130,7 @@ func (c *conn) dispatch(x *exchange, rt *Route) {
 // the answer); if not, x is pending, counted as what it waits on.
 func (c *conn) start(x *exchange, rt *Route) (answered bool) {
 	e := c.e
+	x.meta.behind = rt.Ordered && !x.worker && c.pend[pendHeldWrite] > 0
 	if x.worker {
 		k := pendWorkerRead
 		if rt.Writes {
@@ -152,7 +153,7 @@ func (c *conn) start(x *exchange, rt *Route) (answered bool) {
 	e.call(x)
 	if x.refs.Add(-1) > 0 { // held, and not answered yet: it keeps its place in the order
 		x.submitted = e.mono()
-		if rt.Writes {
+		if rt.Writes || x.meta.behind {
 			c.mark(x, pendHeldWrite)
 		} else {
 			c.mark(x, pendWorkerRead)

@@ -21,6 +21,7 @@ type meta struct {
 	route    *Route
 	x        *exchange // the gnet engine's exchange of the request (nil on fasthttp.Server)
 	held     bool      // Hold was called: another goroutine answers
+	behind   bool      // an Ordered read started behind held writes
 
 	// The gnet engine's own clock (Engine.mono) for the same instants.
 	startMono, deadlineMono int64
@@ -121,6 +122,15 @@ func Start(ctx *fasthttp.RequestCtx) time.Time {
 		return m.start
 	}
 	return ctx.Time()
+}
+
+// BehindHeldWrites reports whether ctx is a read of an Ordered route
+// started behind writes of its connection that are still held for the
+// committer: it must not answer from what those writes may change, but
+// Hold itself and be answered as of its place among them (Route.Ordered).
+func BehindHeldWrites(ctx *fasthttp.RequestCtx) bool {
+	m := metaOf(ctx)
+	return m != nil && m.behind
 }
 
 // Cut notes that a read's answer was cut short by its budget (a page

@@ -9,7 +9,8 @@ package server
 //
 //   - a write held for the committer (Hold) holds back the reads behind
 //     it, not the writes: the one committer makes writes in the order it
-//     took them;
+//     took them; nor the reads that the committer answers in their place
+//     among the writes (Route.Ordered), which then count as held writes;
 //   - a write on a worker holds back everything behind it: it has not
 //     reached the committer yet;
 //   - a read on a worker (or held) holds back the writes behind it, so
@@ -47,7 +48,7 @@ func (c *conn) heldBack(x *exchange) bool {
 	case x.meta.route.Writes:
 		return p[pendWorkerRead] > 0
 	}
-	return p[pendHeldWrite] > 0 || x.worker && p[pendWorkerRead] > 0
+	return p[pendHeldWrite] > 0 && (!x.meta.route.Ordered || x.worker) || x.worker && p[pendWorkerRead] > 0
 }
 
 // mark counts x as pending kind k.

@@ -48,6 +48,16 @@ type Route struct {
 	// Params, which depend on the request (a collection's queryables).
 	// What it allows may be given once, as Params.
 	MoreParams func(ctx *fasthttp.RequestCtx, name []byte) bool
+	// Ordered marks a read that can keep its place among the writes held
+	// ahead of it on its connection without waiting for them (set before
+	// serving): started behind held writes (BehindHeldWrites), its handler
+	// either reads nothing those writes may change, or holds itself (Hold)
+	// and is answered by what orders the writes (the store's committer),
+	// as of its place among them. So a pipeline of writes and reads still
+	// shares fsyncs. The engine then counts it as a held write for the
+	// order of what follows it. One that needs a worker (Offload) waits
+	// for the writes ahead, as any read.
+	Ordered bool
 	// Offload, set on an Inline route, says of a request whether it may
 	// cost milliseconds (a search polygon of many vertices, a page of
 	// thousands of features), which an event loop must never spend: then
