@@ -12,7 +12,9 @@ import (
 // were still open when it gave up waiting.
 func (e *Engine) Drain(timeout time.Duration) (left int, err error) {
 	e.draining.Store(true)
-	e.ln.Close()
+	if e.ln != nil {
+		e.ln.Close()
+	}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if e.conns.len() == 0 && e.inFlight.Load() == 0 {

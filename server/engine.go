@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -83,7 +84,8 @@ type Engine struct {
 	draining  atomic.Bool
 
 	caps          *connCaps
-	ln            *listener
+	ln            *listener // nil for the fasthttp engine's binary connections
+	adoptMu       sync.Mutex
 	idleSocketDir string // of gnet's unreachable listener
 	bootOnce      sync.Once
 	eng           gnet.Engine
@@ -96,6 +98,19 @@ type Engine struct {
 
 // New makes an Engine for r. Register every route on r first.
 func New(r *Router, o Options) (*Engine, error) {
+	e, err := newEngine(r, o)
+	if err != nil {
+		return nil, err
+	}
+	if e.obs != nil {
+		e.obs.set.NewGauge("daemon1_requests_in_flight", func() float64 { return float64(e.inFlight.Load()) })
+		e.obs.set.NewGauge("daemon1_connections_open", func() float64 { return float64(e.conns.len()) })
+	}
+	return e, nil
+}
+
+// newEngine makes an Engine for r whose gauges its owner registers.
+func newEngine(r *Router, o Options) (*Engine, error) {
 	o = o.withDefaults()
 	e := &Engine{router: r, obs: r.obs, opts: o, lim: o.Limits, limitDetails: o.Limits.limitDetails(), logger: fasthttpLogger(o.Logf),
 		booted: make(chan struct{}), done: make(chan struct{}), epoch: time.Now()}
@@ -114,10 +129,6 @@ func New(r *Router, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot start worker pool: %w", err)
 	}
-	if e.obs != nil {
-		e.obs.set.NewGauge("daemon1_requests_in_flight", func() float64 { return float64(e.inFlight.Load()) })
-		e.obs.set.NewGauge("daemon1_connections_open", func() float64 { return float64(e.conns.len()) })
-	}
 	return e, nil
 }
 
@@ -134,9 +145,19 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("cannot listen on %s: %w", e.opts.Addr, err)
 	}
 	e.ln, e.addr = ln, ln.Addr().String()
+	if err := e.startLoops(); err != nil {
+		ln.Close()
+		return err
+	}
+	go e.accept()
+	return nil
+}
+
+// startLoops starts the event loops, with no listener of the engine's
+// own: they serve the connections handed to them (accept, adopt).
+func (e *Engine) startLoops() error {
 	dir, err := os.MkdirTemp("", "daemon1-")
 	if err != nil {
-		ln.Close()
 		return fmt.Errorf("cannot start the event loops: %w", err)
 	}
 	e.idleSocketDir = dir
@@ -148,7 +169,9 @@ func (e *Engine) Start() error {
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithLogger(gnetLogger(e.opts.Logf)),
 		)
-		ln.Close()
+		if e.ln != nil {
+			e.ln.Close()
+		}
 		os.RemoveAll(dir)
 		close(e.done)
 	}()
@@ -161,7 +184,6 @@ func (e *Engine) Start() error {
 		}
 		return fmt.Errorf("cannot start the event loops: %w", err)
 	}
-	go e.accept()
 	return nil
 }
 
@@ -173,9 +195,19 @@ func (e *Engine) accept() {
 		if err != nil {
 			return
 		}
-		if _, err := e.eng.Register(gnet.NewNetConnContext(context.Background(), c)); err != nil {
-			c.Close() // the engine is stopping
-		}
+		e.adopt(c)
+	}
+}
+
+// adopt hands nc to an event loop (gnet takes a duplicate of its
+// descriptor and closes nc), or closes it if the engine is stopping. It
+// may be called from several goroutines: gnet's choice of loop is not.
+func (e *Engine) adopt(nc net.Conn) {
+	e.adoptMu.Lock()
+	_, err := e.eng.Register(gnet.NewNetConnContext(context.Background(), nc))
+	e.adoptMu.Unlock()
+	if err != nil {
+		nc.Close()
 	}
 }
 

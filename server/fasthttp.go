@@ -28,7 +28,8 @@ type FastHTTP struct {
 	caps         *connCaps
 	done         chan struct{} // closed when Serve has returned
 	inFlight     atomic.Int64
-	bins         binaryConns
+	bin          *Engine // serves the binary connections (binary_fasthttp.go), from Start on
+	started      atomic.Pointer[Engine]
 }
 
 // NewFastHTTP makes a fasthttp.Server for r with the limits of o that
@@ -59,10 +60,23 @@ func NewFastHTTP(r *Router, o Options) *FastHTTP {
 				f.obs.accepts.Inc()
 			}
 		}
-		f.obs.set.NewGauge("daemon1_requests_in_flight", func() float64 { return float64(f.inFlight.Load()) })
-		f.obs.set.NewGauge("daemon1_connections_open", func() float64 { return float64(f.srv.GetOpenConnectionsCount()) })
+		f.obs.set.NewGauge("daemon1_requests_in_flight", func() float64 {
+			return float64(f.inFlight.Load() + f.binary(func(e *Engine) int64 { return e.inFlight.Load() }))
+		})
+		f.obs.set.NewGauge("daemon1_connections_open", func() float64 {
+			return float64(int64(f.srv.GetOpenConnectionsCount()) + f.binary(func(e *Engine) int64 { return int64(e.conns.len()) }))
+		})
 	}
 	return f
+}
+
+// binary reads a figure of the engine of the binary connections, 0 before
+// Start.
+func (f *FastHTTP) binary(fig func(*Engine) int64) int64 {
+	if e := f.started.Load(); e != nil {
+		return fig(e)
+	}
+	return 0
 }
 
 // Start listens and serves in the background, accepting through the
@@ -75,6 +89,17 @@ func (f *FastHTTP) Start() error {
 		return fmt.Errorf("cannot listen on %s: %w", f.opts.Addr, err)
 	}
 	f.ln = ln
+	bin, err := newEngine(f.router, f.opts)
+	if err == nil {
+		bin.caps, bin.addr = f.caps, ln.Addr().String()
+		err = bin.startLoops()
+	}
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	f.bin = bin
+	f.started.Store(bin)
 	go func() {
 		if err := f.srv.Serve(newSwitchListener(cappedListener{ln, f.caps}, f)); err != nil {
 			f.opts.Logf("daemon1: fasthttp.Server stopped: %v", err)
@@ -94,10 +119,22 @@ func (f *FastHTTP) Done() <-chan struct{} { return f.done }
 func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	f.bins.drain()
+	binLeft := make(chan int, 1)
+	var binErr error
+	go func() {
+		n := 0
+		if f.bin != nil {
+			n, binErr = f.bin.Drain(timeout)
+		}
+		binLeft <- n
+	}()
 	err := f.srv.ShutdownWithContext(ctx)
 	<-f.done
-	return 0, err
+	left := <-binLeft
+	if err == nil {
+		err = binErr
+	}
+	return left, err
 }
 
 // ServeHTTP routes one request: the fasthttp.RequestHandler of this engine.
