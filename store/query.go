@@ -1,6 +1,7 @@
 package store
 
 import (
+	"runtime"
 	"cmp"
 	"math"
 	"slices"
@@ -467,7 +468,10 @@ func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more b
 			return math.Inf(1)
 		}
 		if item {
-			return Distance(f.geom, q.Lon, q.Lat)
+			if d := Distance(f.geom, q.Lon, q.Lat); d >= prune {
+				return d
+			}
+			return math.NaN()
 		}
 		if prune > 0 && farthest(q.Lon, q.Lat, min, max) < prune {
 			return math.NaN()
@@ -523,6 +527,9 @@ func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more b
 		c.mu.RUnlock()
 		seen = last
 		prune = max(prune, last)
+		if !done {
+			runtime.Gosched() // and let an event loop waiting for a CPU in, too
+		}
 	}
 	p.hits = hits
 	if more && len(hits) == 0 {
