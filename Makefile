@@ -7,7 +7,7 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: build-daemon1 fleet bench-quick bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: build-daemon1 fleet bench-quick bench-overload bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 # Every command the docs run: the daemon (also daemon1 load) and the bench.
 # -buildvcs=auto: -version and daemon1_build_info name the commit (when
@@ -80,6 +80,11 @@ bench:
 
 bench-quick:
 	scripts/bench.sh quick
+
+# The budget under genuine overload (open loops past the maximum): refused,
+# cut and late counted per cell (bench/results/<date>/overload/report.md).
+bench-overload:
+	scripts/bench.sh overload
 
 # Loading 1M points from a file: daemon1 load (binary, REST) against curl
 # (bench/results/<date>/load.md; about 2 minutes).

@@ -2,6 +2,8 @@
 # daemon1's numbers, with its own load generator (bench/loadgen, cmd/daemon1-bench):
 #   scripts/bench.sh          the full suite (about 20 minutes)
 #   scripts/bench.sh quick    a subset (about 4 minutes)
+#   scripts/bench.sh overload the budget under genuine overload (about 3 minutes;
+#                             the full suite runs it too)
 # Writes bench/results/<date>/report.md, report.json and PNG plots, and (full
 # suite) memory.txt (heap bytes per point feature) and fsync.txt (the cost of
 # one append+fsync here). The headline (open-loop latency) runs each cell
@@ -15,9 +17,10 @@ go build -o bin/daemon1 ./cmd/daemon1
 go build -o bin/rawgnet ./bench/rawgnet
 go build -o bin/daemon1-bench ./cmd/daemon1-bench
 dir="bench/results/$(date -u +%Y-%m-%d)"
-[ "$suite" = quick ] && dir="$dir/quick"
+[ "$suite" = full ] || dir="$dir/$suite"
 bin/daemon1-bench -suite "$suite" -daemon bin/daemon1 -raw bin/rawgnet -out "$dir" -server-cpus "${SERVER_CPUS:-}"
 if [ "$suite" = full ]; then
+	bin/daemon1-bench -suite overload -daemon bin/daemon1 -raw bin/rawgnet -out "$dir/overload" -server-cpus "${SERVER_CPUS:-}"
 	go test -run '^$' -bench PointFeatureMemory -benchtime 1x ./bench/storemem | tee "$dir/memory.txt"
 	go test -run '^$' -bench AppendSync -count 3 ./store/aof | tee "$dir/fsync.txt"
 fi

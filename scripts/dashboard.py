@@ -71,11 +71,11 @@ ts("Latency percentiles, all routes", "p50, p99 and p99.9 over every route but t
     (q(0.99, "instance").replace(SEL, SEL + ',route!~"/metrics|/admin/.*"'), "p99 {{instance}}"),
     (q(0.999, "instance").replace(SEL, SEL + ',route!~"/metrics|/admin/.*"'), "p99.9 {{instance}}")],
    unit="s", x=12, budget=True)
-ts("Budget overruns and requests shed", "Answers sent after their budget; requests answered 503 because they expired in "
-   "a queue or found the worker pool full.",
+ts("Late, refused and cut", "Answers sent after their budget (their true answer, late); requests refused 503 before "
+   "they started for want of capacity; reads whose page the budget cut short (a 200 with a next link).",
    [(f'sum by (route, method) (rate(daemon1_budget_overruns_total{{{SEL}}}[$__rate_interval]))', "late {{method}} {{route}}"),
-    (f'sum by (route, method) (rate(daemon1_queue_expired_total{{{SEL}}}[$__rate_interval]))', "expired {{method}} {{route}}"),
-    (f'sum(rate(daemon1_worker_pool_full_total{{{SEL}}}[$__rate_interval]))', "worker pool full")], unit="reqps")
+    (f'sum by (route, method) (rate(daemon1_requests_refused_total{{{SEL}}}[$__rate_interval]))', "refused {{method}} {{route}}"),
+    (f'sum by (route, method) (rate(daemon1_pages_cut_total{{{SEL}}}[$__rate_interval]))', "cut {{method}} {{route}}")], unit="reqps")
 ts("Errors by kind", "Every error counted by kind (the error log's kinds), logged or not.",
    [(f'sum by (kind) (rate(daemon1_errors_total{{{SEL}}}[$__rate_interval])) > 0', "{{kind}}")], unit="ops", x=12)
 

@@ -200,8 +200,12 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 		"requests arrive one at a time, each with its own wake-up, read and write, where a closed loop's arrive in bursts that " +
 		"share them. So a cell near 100 % busy is at the server's capacity even at a nominal 50 or 80 %, and its tail is its " +
 		"queue's, not the time the server takes per request.\n\n")
-	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | server busy | errors | non-2xx | p99.9 < 10 ms |\n" +
-		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("*Refused · cut · late* are the server's own counts over the cell: requests refused 503 before they started " +
+		"for want of capacity, reads whose page the budget cut short (200s with a next link), and answers written after " +
+		"their budget. A load over 100 % offers more than the closed loop's maximum: genuine overload, where the server " +
+		"should refuse early and stay responsive rather than queue.\n\n")
+	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | server busy | errors | non-2xx | refused · cut · late | p99.9 < 10 ms |\n" +
+		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, row := range r.Headline {
 		load, v := "closed (max)", "–"
 		if row.Rate > 0 {
@@ -211,8 +215,8 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 		if row.Engine == "raw gnet" {
 			scenario = "floor: raw gnet, the generator's own tail"
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f %% | %d | %d | %s |\n", row.Mode, scenario, row.Depth,
-			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, 100*busy(row), row.Errors, row.Non2xx, v)
+		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f %% | %d | %d | %d · %d · %d | %s |\n", row.Mode, scenario, row.Depth,
+			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, 100*busy(row), row.Errors, row.Non2xx, row.Refused, row.Cut, row.Late, v)
 	}
 	b.WriteString("\n")
 }

@@ -126,6 +126,9 @@ func (r *report) restMarkdown(b *strings.Builder) {
 // it is invalid: its generator did not reach the target rate (within
 // 1 %), so its latencies are not the server's at that load.
 func verdict(row Row) string {
+	if row.Load > 1 {
+		return "overload: not judged"
+	}
 	if row.Rate > 0 && row.RPS < 0.99*row.Rate {
 		return fmt.Sprintf("**invalid**: achieved %.1f %% of the target", 100*row.RPS/row.Rate)
 	}

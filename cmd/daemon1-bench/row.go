@@ -36,6 +36,13 @@ type Row struct {
 	RSSAfter   float64 `json:"rss_mb_after,omitempty"`
 	// WritesPerFsync: for PUT, acknowledged writes per fsync of the file.
 	WritesPerFsync float64 `json:"writes_per_fsync,omitempty"`
+	// What the budget model tells apart, by the server's own count (its
+	// /metrics, over the cell): requests refused 503 before they started
+	// for want of capacity, reads whose page the budget cut (200s with a
+	// next link), and answers written after their budget.
+	Refused int64 `json:"refused,omitempty"`
+	Cut     int64 `json:"cut,omitempty"`
+	Late    int64 `json:"late,omitempty"`
 	// Curve is the latency at percentiles for the HDR plot: [q, ms].
 	Curve [][2]float64 `json:"curve"`
 }

@@ -54,6 +54,10 @@ var plans = map[string]plan{
 	"filter": {duration: 5 * time.Second, warmup: time.Second, points: []int{100_000, 1_000_000}, scenarios: []string{"bbox", "bbox-filter"}},
 	// The binary protocol's section alone.
 	"binary": {duration: 3 * time.Second, warmup: time.Second, binPoints: 100_000},
+	// The budget under genuine overload: open loops at 80 % and 150 % of
+	// the closed loop's maximum, refused, cut and late counted.
+	"overload": {duration: 3 * time.Second, warmup: time.Second, points: []int{100_000},
+		headCells: []headCell{{"get", 1}, {"nearby", 1}, {"put", 16}}, headLoads: []float64{0.8, 1.5}, headRepeats: 1},
 	// The fleet section alone.
 	"fleet": {duration: 5 * time.Second, warmup: time.Second, fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
 }
@@ -122,24 +126,40 @@ func startServerPinned(bin, engine string, points int, pin benchkit.Pinning, loo
 func (s *server) fsyncs() float64 { return s.metric("daemon1_aof_fsync_seconds_count") }
 
 // metric reads one unlabelled series of daemon1's /metrics (0 if none).
-func (s *server) metric(name string) float64 {
+func (s *server) metric(name string) float64 { return s.metrics(name)[0] }
+
+// metrics reads daemon1's /metrics and returns, for each name, the value
+// of its unlabelled series, or the sum of its labelled ones (0 if none).
+func (s *server) metrics(names ...string) []float64 {
+	sums := make([]float64, len(names))
 	if s.engine == "raw gnet" {
-		return 0
+		return sums
 	}
 	resp, err := http.Get("http://" + s.addr + "/metrics")
 	if err != nil {
-		return 0
+		return sums
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return n
+		line := sc.Text()
+		for i, name := range names {
+			rest, ok := strings.CutPrefix(line, name)
+			if !ok || rest == "" || rest[0] != ' ' && rest[0] != '{' {
+				continue
+			}
+			if j := strings.LastIndexByte(rest, ' '); j >= 0 {
+				n, _ := strconv.ParseFloat(rest[j+1:], 64)
+				sums[i] += n
+			}
 		}
 	}
-	return 0
+	return sums
 }
+
+// outcomes are the families of the budget model's outcomes (Row.Refused,
+// Cut, Late).
+var outcomes = []string{"daemon1_requests_refused_total", "daemon1_pages_cut_total", "daemon1_budget_overruns_total"}
 
 func (s *server) stop() {
 	benchkit.Stop(s.cmd)
@@ -188,10 +208,13 @@ func (s *server) timed(scenario string, run func() (Row, error)) (Row, error) {
 	cpu0, _ := benchkit.CPUTime(pid)
 	rss0, _ := benchkit.RSS(pid)
 	syncs0 := s.fsyncs()
+	out0 := s.metrics(outcomes...)
 	row, err := run()
 	if err != nil {
 		return Row{}, err
 	}
+	out1 := s.metrics(outcomes...)
+	row.Refused, row.Cut, row.Late = int64(out1[0]-out0[0]), int64(out1[1]-out0[1]), int64(out1[2]-out0[2])
 	cpu1, _ := benchkit.CPUTime(pid)
 	rss1, _ := benchkit.RSS(pid)
 	row.Engine = s.engine
@@ -210,25 +233,15 @@ func (s *server) timed(scenario string, run func() (Row, error)) (Row, error) {
 func runSuite(name, bin, out string) error {
 	p, ok := plans[name]
 	if !ok {
-		return fmt.Errorf("-suite %q: want quick, full, binary, filter or fleet", name)
+		return fmt.Errorf("-suite %q: want quick, full, overload, binary, filter or fleet", name)
 	}
 	raiseFileLimit()
 	rep := &report{Suite: name, Started: time.Now().UTC(), Machine: machine()}
-	switch name {
-	case "fleet":
-		if err := runFleet(p, bin, rep); err != nil {
-			return err
-		}
-		rep.Finished = time.Now().UTC()
-		return rep.write(out)
-	case "binary":
-		if err := runBinary(p, bin, rep); err != nil {
-			return err
-		}
-		rep.Finished = time.Now().UTC()
-		return rep.write(out)
-	case "filter":
-		if err := runTable(p, bin, rep); err != nil {
+	// The suites of one section each.
+	sections := map[string]func(plan, string, *report) error{
+		"fleet": runFleet, "binary": runBinary, "filter": runTable, "overload": runHeadline}
+	if run, ok := sections[name]; ok {
+		if err := run(p, bin, rep); err != nil {
 			return err
 		}
 		rep.Finished = time.Now().UTC()
