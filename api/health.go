@@ -31,10 +31,8 @@ func (h *Health) SetReady(ok bool) { h.ready.Store(ok) }
 
 // Register adds the routes to r.
 func (h *Health) Register(r *server.Router) {
-	hz := r.Handle("GET", "/healthz", server.Inline, h.healthz)
-	hz.Ordered = true // it reads nothing a write changes
-	hz.Always = true  // never refused for load: it must answer most when the server is busiest
-	r.Handle("GET", "/readyz", server.Inline, h.readyz).Always = true
+	r.Handle("GET", "/healthz", server.Inline, h.healthz).Ordered = true // it reads nothing a write changes
+	r.Handle("GET", "/readyz", server.Inline, h.readyz)
 }
 
 var (

@@ -62,10 +62,9 @@ const OpsBudget = 5 * time.Second
 // Register adds the routes to r. Both format much text, so they run on
 // workers, off the event loops.
 func (o *Ops) Register(r *server.Router) {
-	m := r.Handle("GET", "/metrics", server.Worker, guard(o.scrape, o.metrics))
-	m.Budget, m.Always = OpsBudget, true
+	r.Handle("GET", "/metrics", server.Worker, guard(o.scrape, o.metrics)).Budget = OpsBudget
 	rt := r.Handle("GET", "/admin/errors", server.Worker, guard(o.admin, o.errors))
-	rt.Budget, rt.Params, rt.Always = OpsBudget, []string{"fleet"}, true
+	rt.Budget, rt.Params = OpsBudget, []string{"fleet"}
 }
 
 // guard runs h if the request carries auth's token (any request, for a nil

@@ -33,7 +33,6 @@ type conn struct {
 
 	now  int64 // Engine.mono of the pass under way
 	turn int64 // when the previous answer was ready to go (account.go turnOf)
-	load connLoad
 
 	reqStart     int64 // when the current request's first byte was seen; 0 if none
 	bodyStart    int64 // when its header block completed; 0 before

@@ -77,7 +77,6 @@ type Engine struct {
 	exchanges pool.Of[exchange]
 	readers   pool.Of[reqReader]
 	conns     registry
-	loops     loops
 	watch     watchSet // connections waiting on workers: checked every tick
 	connIDs   atomic.Uint64
 	ticks     int
@@ -252,7 +251,6 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	c := &conn{e: e, gc: gc, nc: netConn{local: gc.LocalAddr(), remote: remote}, id: e.connIDs.Add(1)}
-	c.load.loop = e.loops.of(gc.EventLoop())
 	if e.obs != nil {
 		e.obs.accepts.Inc()
 	}
@@ -297,8 +295,6 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 	c.wakePending.Store(false)
 	now := e.mono()
 	c.now = now
-	c.load.loop.roll(now)
-	defer func() { c.load.pass(e.mono() - now) }()
 	if c.lingerAt != 0 {
 		return c.linger(now)
 	}

@@ -112,9 +112,6 @@ func (c *conn) dispatch(x *exchange, rt *Route) {
 	if rt.Budget > 0 {
 		x.meta.setBudget(rt.Budget)
 	}
-	if !c.admit(x, rt) {
-		return
-	}
 	x.worker = rt.Mode == Worker || rt.Offload != nil && rt.Offload(&x.ctx)
 	if c.pend[pendDeferred] > 0 || c.heldBack(x) {
 		c.push(x)

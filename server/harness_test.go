@@ -81,7 +81,7 @@ func testRouterWith(obs *Observer) *Router {
 	})
 	r.Handle("GET", "/healthz", Inline, func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.SetBodyRaw(okBody)
-	}).Always = true
+	})
 	r.Handle("GET", "/args", Inline, func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.SetBodyRaw(okBody)
 	}).Params = []string{"a", "bbox", "limit"}
@@ -246,6 +246,3 @@ func parseResponses(t testing.TB, out []byte, methods ...string) []response {
 }
 
 func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
-
-// EventLoop is nil: every fake connection shares one loop's load.
-func (f *fakeConn) EventLoop() gnet.EventLoop { return nil }

@@ -58,10 +58,6 @@ type Route struct {
 	// order of what follows it. One that needs a worker (Offload) waits
 	// for the writes ahead, as any read.
 	Ordered bool
-	// Always marks a route that is never refused for load (set before
-	// serving): health checks and scrapes, which must answer most when
-	// the server is busiest (admit.go).
-	Always bool
 	// Offload, set on an Inline route, says of a request whether it may
 	// cost milliseconds (a search polygon of many vertices, a page of
 	// thousands of features), which an event loop must never spend: then
