@@ -12,7 +12,7 @@ var metricFamilies = map[string]promtext.Family{
 	"daemon1_requests_total":             {Help: "Requests answered, by route, method and status (a route's status series appears with its first answer)."},
 	"daemon1_request_duration_seconds":   {Help: "Time from a request's start (its last byte read, or its connection's previous answer, if later) to its response written, by route and method; the budget is 10 ms by default."},
 	"daemon1_budget_overruns_total":      {Help: "Requests answered after their budget (their true answer, late), by route and method."},
-	"daemon1_requests_refused_total":     {Help: "Requests refused 503 with Retry-After before they started, for want of capacity (every worker busy, the committer's queue full, the event loop saturated by other connections) or while starting or stopping, by route and method; nothing was done."},
+	"daemon1_requests_refused_total":     {Help: "Requests refused 503 with Retry-After before they started, for want of capacity (every worker busy, the committer's queue full) or while starting or stopping, by route and method; nothing was done."},
 	"daemon1_pages_cut_total":            {Help: "Reads whose page the budget cut short: answered 200 with what was found and a next link, by route and method."},
 	"daemon1_requests_in_flight":         {Help: "Requests read and not yet answered."},
 	"daemon1_connections_open":           {Help: "Client connections open now."},

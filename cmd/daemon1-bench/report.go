@@ -108,7 +108,7 @@ func (r *report) restMarkdown(b *strings.Builder) {
 		}
 	}
 	if len(r.Puts) > 0 {
-		b.WriteString("\n## PUT at -fsync always against connections, gnet\n\nWrites per fsync: the group commit at work. non-2xx are 503s for writes that waited past their 10 ms budget.\n\n" +
+		b.WriteString("\n## PUT at -fsync always against connections, gnet\n\nWrites per fsync: the group commit at work. non-2xx are 503s for writes refused before they started (every worker busy, or the committer's queue full).\n\n" +
 			"| connections | req/s | p50 | p99 | p99.9 | max (ms) | writes per fsync | non-2xx |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, row := range r.Puts {
 			fmt.Fprintf(b, "| %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |\n", row.Conns, row.RPS, row.P50, row.P99, row.P999, row.Max, row.WritesPerFsync, row.Non2xx)
