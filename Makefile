@@ -7,7 +7,7 @@ PKGS     := ./...
 FUZZTIME ?= 150000x
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: build-daemon1 fleet bench-quick bench-overload bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
+.PHONY: build-daemon1 fleet bench-quick bench-overload bench-nomatch bench-load openapi run build test test-race test-allocs test-fast test-deps fuzz fuzz-short bench lint fmt fmt-check vet clean
 
 # Every command the docs run: the daemon (also daemon1 load) and the bench.
 # -buildvcs=auto: -version and daemon1_build_info name the commit (when
@@ -85,6 +85,11 @@ bench-quick:
 # cut and late counted per cell (bench/results/<date>/overload/report.md).
 bench-overload:
 	scripts/bench.sh overload
+
+# A nearby search whose filter matches nothing over 1M points, two clients,
+# /healthz alongside on the same event loop (bench/results/<date>/nomatch/).
+bench-nomatch:
+	scripts/bench.sh nomatch
 
 # Loading 1M points from a file: daemon1 load (binary, REST) against curl
 # (bench/results/<date>/load.md; about 2 minutes).

@@ -4,6 +4,9 @@
 #   scripts/bench.sh quick    a subset (about 4 minutes)
 #   scripts/bench.sh overload the budget under genuine overload (about 3 minutes;
 #                             the full suite runs it too)
+#   scripts/bench.sh nomatch  a nearby search whose filter matches nothing over 1M
+#                             points, /healthz alongside (about 2 minutes; the full
+#                             suite runs it too)
 # Writes bench/results/<date>/report.md, report.json and PNG plots, and (full
 # suite) memory.txt (heap bytes per point feature) and fsync.txt (the cost of
 # one append+fsync here). The headline (open-loop latency) runs each cell
@@ -20,7 +23,9 @@ dir="bench/results/$(date -u +%Y-%m-%d)"
 [ "$suite" = full ] || dir="$dir/$suite"
 bin/daemon1-bench -suite "$suite" -daemon bin/daemon1 -raw bin/rawgnet -out "$dir" -server-cpus "${SERVER_CPUS:-}"
 if [ "$suite" = full ]; then
-	bin/daemon1-bench -suite overload -daemon bin/daemon1 -raw bin/rawgnet -out "$dir/overload" -server-cpus "${SERVER_CPUS:-}"
+	for s in overload nomatch; do
+		bin/daemon1-bench -suite "$s" -daemon bin/daemon1 -raw bin/rawgnet -out "$dir/$s" -server-cpus "${SERVER_CPUS:-}"
+	done
 	go test -run '^$' -bench PointFeatureMemory -benchtime 1x ./bench/storemem | tee "$dir/memory.txt"
 	go test -run '^$' -bench AppendSync -count 3 ./store/aof | tee "$dir/fsync.txt"
 fi

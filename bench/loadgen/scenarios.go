@@ -58,6 +58,18 @@ var scenarios = map[string]func(points int, a Area) ScenarioFunc{
 			return appendPost(dst, "POST", "/collections/pts/search", b)
 		}
 	},
+	"nearby-none": func(_ int, a Area) ScenarioFunc {
+		// The 10 nearest with a filter no point passes (n counts from 0):
+		// the search walks until its budget and answers an empty page
+		// with a cursor.
+		return func(dst []byte, rng *rand.Rand) []byte {
+			var body [128]byte
+			b := append(body[:0], `{"nearby":{"point":[`...)
+			b = appendCoords(b, a.Lon+rng.Float64()*a.W, a.Lat+rng.Float64()*a.W)
+			b = append(b, `],"k":10},"filter":"n < 0"}`...)
+			return appendPost(dst, "POST", "/collections/pts/search", b)
+		}
+	},
 	"within": func(_ int, a Area) ScenarioFunc {
 		return func(dst []byte, rng *rand.Rand) []byte {
 			x, y := a.Lon+rng.Float64()*a.W, a.Lat+rng.Float64()*a.W

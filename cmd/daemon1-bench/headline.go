@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -141,18 +142,41 @@ func busy(row Row) float64 {
 // the CPUs gen (a child process: this program, run as a plain generator),
 // or in this process when gen is "".
 func (s *server) measureFrom(p plan, scenario string, depth int, rate float64, gen string) (Row, error) {
+	conns := cmp.Or(p.headConns, 50)
 	if gen == "" {
-		return s.measure(p, scenario, 50, 0, depth, rate)
+		return s.measure(p, scenario, conns, 0, depth, rate)
 	}
-	if _, err := s.warmUp(p, scenario, 50, depth); err != nil {
+	if _, err := s.warmUp(p, scenario, conns, depth); err != nil {
 		return Row{}, err
 	}
-	return s.timed(scenario, func() (Row, error) { return pinnedRun(gen, s.addr, scenario, s.points, depth, rate, p) })
+	return s.timed(scenario, func() (Row, error) {
+		if !p.probe || s.engine == "raw gnet" {
+			return pinnedRun(gen, s.addr, scenario, s.points, conns, depth, rate, p)
+		}
+		var probe Row
+		var perr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			probe, perr = pinnedRun(gen, s.addr, "healthz", 0, 1, 1, probeRate, p)
+		}()
+		row, err := pinnedRun(gen, s.addr, scenario, s.points, conns, depth, rate, p)
+		<-done
+		if err == nil {
+			err = perr
+		}
+		row.ProbeP50, row.ProbeP99, row.ProbeP999, row.ProbeMax = probe.P50, probe.P99, probe.P999, probe.Max
+		return row, err
+	})
 }
+
+// probeRate is how often /healthz is asked alongside a cell (plan.probe),
+// on a connection of its own: an operator's view of a busy server.
+const probeRate = 200
 
 // pinnedRun runs this program as a plain generator on the CPUs cpus and
 // reads back its row.
-func pinnedRun(cpus, addr, scenario string, points, depth int, rate float64, p plan) (Row, error) {
+func pinnedRun(cpus, addr, scenario string, points, conns, depth int, rate float64, p plan) (Row, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return Row{}, err
@@ -164,7 +188,7 @@ func pinnedRun(cpus, addr, scenario string, points, depth int, rate float64, p p
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "row.json")
 	cmd := exec.Command("taskset", "-c", cpus, self, "-addr", addr, "-scenario", scenario,
-		"-points", strconv.Itoa(points), "-conns", "50", "-depth", strconv.Itoa(depth),
+		"-points", strconv.Itoa(points), "-conns", strconv.Itoa(conns), "-depth", strconv.Itoa(depth),
 		"-rate", strconv.FormatFloat(rate, 'f', 0, 64), "-duration", p.duration.String(), "-seed", "11", "-json", out)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(benchkit.CPUCount(cpus)))
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -190,7 +214,7 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 		return
 	}
 	b.WriteString("## Headline: latency under load, open loop\n\n" +
-		"gnet, 50 connections, " + strconv.Itoa(r.Headline[0].Points) + " points, `-fsync always`. *pinned*: the server on its own CPUs, " +
+		"gnet, " + strconv.Itoa(r.Headline[0].Conns) + " connections, " + strconv.Itoa(r.Headline[0].Points) + " points, `-fsync always`. *pinned*: the server on its own CPUs, " +
 		"the generator on the others (the server's own tail); *shared*: both unpinned. Each scenario first runs a closed loop " +
 		"(its maximum here), then open loops at fractions of that rate, latency counted from when each request was due; " +
 		"depth is the closed loop's pipelining and the most requests a connection of the open loop leaves unanswered. " +
@@ -203,9 +227,11 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 	b.WriteString("*Refused · cut · late* are the server's own counts over the cell: requests refused 503 before they started " +
 		"for want of capacity, reads whose page the budget cut short (200s with a next link), and answers written after " +
 		"their budget. A load over 100 % offers more than the closed loop's maximum: genuine overload, where the server " +
-		"should refuse early and stay responsive rather than queue.\n\n")
-	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | server busy | errors | non-2xx | refused · cut · late | p99.9 < 10 ms |\n" +
-		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		"should refuse early and stay responsive rather than queue. *healthz alongside*, where measured: GET /healthz " +
+		"asked " + strconv.Itoa(probeRate) + " times a second on a connection of its own during the cell (open loop, from the " +
+		"generator's CPUs), its p99 · max.\n\n")
+	b.WriteString("| placement | scenario | depth | load | req/s | p50 | p99 | p99.9 | max (ms) | CPU µs/req | server busy | errors | non-2xx | refused · cut · late | healthz alongside | p99.9 < 10 ms |\n" +
+		"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, row := range r.Headline {
 		load, v := "closed (max)", "–"
 		if row.Rate > 0 {
@@ -215,8 +241,12 @@ func (r *report) headlineMarkdown(b *strings.Builder) {
 		if row.Engine == "raw gnet" {
 			scenario = "floor: raw gnet, the generator's own tail"
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f %% | %d | %d | %d · %d · %d | %s |\n", row.Mode, scenario, row.Depth,
-			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, 100*busy(row), row.Errors, row.Non2xx, row.Refused, row.Cut, row.Late, v)
+		probe := "–"
+		if row.ProbeMax > 0 {
+			probe = fmt.Sprintf("%.2f · %.2f", row.ProbeP99, row.ProbeMax)
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f %% | %d | %d | %d · %d · %d | %s | %s |\n", row.Mode, scenario, row.Depth,
+			load, row.RPS, row.P50, row.P99, row.P999, row.Max, row.CPUMicros, 100*busy(row), row.Errors, row.Non2xx, row.Refused, row.Cut, row.Late, probe, v)
 	}
 	b.WriteString("\n")
 }

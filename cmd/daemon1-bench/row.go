@@ -43,6 +43,8 @@ type Row struct {
 	Refused int64 `json:"refused,omitempty"`
 	Cut     int64 `json:"cut,omitempty"`
 	Late    int64 `json:"late,omitempty"`
+	// GET /healthz asked alongside the cell (plan.probe): its latency (ms).
+	ProbeP50, ProbeP99, ProbeP999, ProbeMax float64 `json:",omitempty"`
 	// Curve is the latency at percentiles for the HDR plot: [q, ms].
 	Curve [][2]float64 `json:"curve"`
 }

@@ -26,6 +26,8 @@ type plan struct {
 	scenarios        []string   // on both engines, 50 connections, closed loop
 	headCells        []headCell // the headline: open loops, pinned and shared (headline.go)
 	headLoads        []float64  // their loads, fractions of the closed loop's maximum
+	headConns        int        // the headline's connections; 50
+	probe            bool       // ask /healthz at probeRate alongside each headline cell
 	headRepeats      int        // runs of the last load
 	coldStarts       int        // restarts on the largest data set, timed to /readyz
 	conns            []int      // the connection curve (get, gnet)
@@ -57,7 +59,11 @@ var plans = map[string]plan{
 	// The budget under genuine overload: open loops at 80 % and 150 % of
 	// the closed loop's maximum, refused, cut and late counted.
 	"overload": {duration: 3 * time.Second, warmup: time.Second, points: []int{100_000},
-		headCells: []headCell{{"get", 1}, {"nearby", 1}, {"put", 16}}, headLoads: []float64{0.8, 1.5}, headRepeats: 1},
+		headCells: []headCell{{"get", 1}, {"nearby", 1}, {"put", 16}}, headLoads: []float64{0.8, 1.5}, headRepeats: 1, probe: true},
+	// Two clients looping a nearby search whose filter matches nothing
+	// over 1M points, /healthz asked alongside on the same event loop.
+	"nomatch": {duration: 5 * time.Second, warmup: time.Second, points: []int{1_000_000},
+		headCells: []headCell{{"nearby-none", 1}}, headConns: 2, probe: true},
 	// The fleet section alone.
 	"fleet": {duration: 5 * time.Second, warmup: time.Second, fleetPoints: 1_000_000, fleetConns: []int{1, 16, 64}},
 }
@@ -233,13 +239,13 @@ func (s *server) timed(scenario string, run func() (Row, error)) (Row, error) {
 func runSuite(name, bin, out string) error {
 	p, ok := plans[name]
 	if !ok {
-		return fmt.Errorf("-suite %q: want quick, full, overload, binary, filter or fleet", name)
+		return fmt.Errorf("-suite %q: want quick, full, overload, nomatch, binary, filter or fleet", name)
 	}
 	raiseFileLimit()
 	rep := &report{Suite: name, Started: time.Now().UTC(), Machine: machine()}
 	// The suites of one section each.
 	sections := map[string]func(plan, string, *report) error{
-		"fleet": runFleet, "binary": runBinary, "filter": runTable, "overload": runHeadline}
+		"fleet": runFleet, "binary": runBinary, "filter": runTable, "overload": runHeadline, "nomatch": runHeadline}
 	if run, ok := sections[name]; ok {
 		if err := run(p, bin, rep); err != nil {
 			return err
