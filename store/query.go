@@ -1,9 +1,9 @@
 package store
 
 import (
-	"runtime"
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
 	"time"
 
