@@ -1,6 +1,7 @@
 package api
 
 import (
+	"runtime"
 	"time"
 
 	"github.com/geometryos/daemon1/codec"
@@ -83,10 +84,15 @@ func (l *listing) encodeFeatures(ctx *fasthttp.RequestCtx, until time.Time) {
 		server.Cut(ctx)
 	}
 	for i, f := range p.Features {
-		if i%32 == 31 && !until.IsZero() && time.Now().After(until) {
-			p.Cut(i, &l.q)
-			server.Cut(ctx)
-			break
+		if i%32 == 31 {
+			if !until.IsZero() && time.Now().After(until) {
+				p.Cut(i, &l.q)
+				server.Cut(ctx)
+				break
+			}
+			if i%512 == 511 {
+				runtime.Gosched() // a large page is encoded on a worker: let an event loop waiting for a CPU in
+			}
 		}
 		if i > 0 {
 			b = append(b, ',')

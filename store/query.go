@@ -95,8 +95,9 @@ func (p *Page) Cut(n int, q *Query) {
 // so that tests can take the other paths on small data.
 var indexCap = 4096
 
-// chunk is how many features a scan visits under one read lock, and how
-// often it looks at the clock.
+// chunk is how many features a scan visits under one read lock and
+// between two yields of its CPU (as yieldEvery), and how often it looks
+// at the clock.
 const chunk = 256
 
 // Query fills p with the page q asks for.
@@ -256,7 +257,7 @@ func (c *Collection) scan(q *Query, p *Page, match func(*Feature) bool) {
 // ascend calls fn with each feature whose id sorts after `after` (all, if
 // after is ""), in id order, until fn returns false. It holds the read lock
 // for chunk features at a time and resumes after the last id, so writers
-// get in between chunks.
+// get in between chunks, and yields the CPU there (yieldEvery).
 func (c *Collection) ascend(after string, fn func(f *Feature) bool) {
 	for {
 		n, stopped := 0, false
@@ -283,6 +284,7 @@ func (c *Collection) ascend(after string, fn func(f *Feature) bool) {
 		if stopped || n < chunk {
 			return
 		}
+		runtime.Gosched() // (chunk is yieldEvery features: see there)
 	}
 }
 
@@ -436,6 +438,11 @@ func (c Cursor) passed(d float64, f *Feature) bool {
 // distances, so that resuming can pass everything up to the last one.
 const walkChunk = 4096
 
+// yieldEvery is how many features a long walk visits between yields of
+// its CPU: a search on a worker must not keep an event loop waiting for a
+// CPU for long (on one core, the loop runs only when the worker yields).
+const yieldEvery = 256
+
 // walkNearby walks the R-tree best first from the query's point for the
 // hits after the cursor that the filter accepts, until it has want of them
 // (and every other at the last one's distance), the radius is passed, the
@@ -505,8 +512,13 @@ func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more b
 			if id := f.ID(); id > lastID {
 				lastID = id
 			}
-			if visited++; visited%64 == 0 && !late && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
-				late, p.Stopped = true, true
+			if visited++; visited%64 == 0 {
+				if !late && !q.StopAt.IsZero() && time.Now().After(q.StopAt) {
+					late, p.Stopped = true, true
+				}
+				if visited%yieldEvery == 0 {
+					runtime.Gosched()
+				}
 			}
 			if cur.passed(d, f) {
 				return true
@@ -527,9 +539,6 @@ func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more b
 		c.mu.RUnlock()
 		seen = last
 		prune = max(prune, last)
-		if !done {
-			runtime.Gosched() // and let an event loop waiting for a CPU in, too
-		}
 	}
 	p.hits = hits
 	if more && len(hits) == 0 {

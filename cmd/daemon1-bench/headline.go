@@ -171,8 +171,10 @@ func (s *server) measureFrom(p plan, scenario string, depth int, rate float64, g
 }
 
 // probeRate is how often /healthz is asked alongside a cell (plan.probe),
-// on a connection of its own: an operator's view of a busy server.
-const probeRate = 200
+// on a connection of its own, one at a time: an operator's view of a busy
+// server. Slow enough that an answer taking one round of a saturated
+// event loop (a few milliseconds) does not queue the next behind it.
+const probeRate = 50
 
 // pinnedRun runs this program as a plain generator on the CPUs cpus and
 // reads back its row.
