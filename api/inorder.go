@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
 	"github.com/valyala/fasthttp"
@@ -13,21 +15,24 @@ import (
 
 // getInOrder holds ctx and answers it with answer(f, err), called with the
 // feature id of collection name as of the read's place among the writes
-// ahead of it, once they are durable. When the committer cannot take the
-// read, answer gets the store as it is: no write ahead of it can be made
-// either.
+// ahead of it, once they are durable. When the committer's queue is full
+// the read is refused (503, before it started: the writes ahead are still
+// to be made); when the store can make no more writes, answer gets it as
+// it is.
 func (a *Features) getInOrder(ctx *fasthttp.RequestCtx, s *store.Store, name, id string, answer func(f *store.Feature, err error)) {
 	if !server.Hold(ctx) {
-		f, err := s.Get(name, id) // (an engine that cannot hold does not pipeline around writes)
-		answer(f, err)
+		answer(s.Get(name, id)) // (an engine that cannot hold does not pipeline around writes)
 		return
 	}
 	if err := s.GetInOrder(name, id, func(f *store.Feature, err error) {
 		answer(f, err)
 		server.Done(ctx)
 	}); err != nil {
-		f, err := s.Get(name, id)
-		answer(f, err)
+		if errors.Is(err, store.ErrBusy) {
+			fail(ctx, err, Subject{Collection: name})
+		} else {
+			answer(s.Get(name, id))
+		}
 		server.Done(ctx)
 	}
 }
