@@ -71,6 +71,9 @@ func spawn(t *testing.T, argv []string, env []string, args ...string) (*proc, er
 	return spawnUntil(t, servingRe, argv, env, args...)
 }
 
+// startTimeout is how long a daemon of these tests may take to serve.
+const startTimeout = 2 * time.Minute
+
 // spawnUntil is spawn returning at the first line of the log that until
 // matches; its first group is the address.
 func spawnUntil(t *testing.T, until *regexp.Regexp, argv []string, env []string, args ...string) (*proc, error) {
@@ -88,6 +91,10 @@ func spawnUntil(t *testing.T, until *regexp.Regexp, argv []string, env []string,
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	p := &proc{t: t, cmd: cmd, rest: make(chan string, 1)}
+	// A daemon that neither serves nor exits (a fleet node whose quorum
+	// never forms, because a port found free was taken meanwhile) is
+	// killed, so that its start fails and the caller may try again.
+	hung := time.AfterFunc(startTimeout, func() { cmd.Process.Kill() })
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		p.log.WriteString(sc.Text() + "\n")
@@ -96,9 +103,10 @@ func spawnUntil(t *testing.T, until *regexp.Regexp, argv []string, env []string,
 			break
 		}
 	}
+	hung.Stop()
 	if p.addr == "" {
 		cmd.Wait()
-		return nil, fmt.Errorf("daemon1 did not start:\n%s", p.log.String())
+		return nil, fmt.Errorf("daemon1 did not start (killed if it took %s):\n%s", startTimeout, p.log.String())
 	}
 	go func() {
 		// The same scanner: it may already hold lines read past the first.
