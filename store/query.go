@@ -316,7 +316,11 @@ func (c *Collection) nearby(q *Query, p *Page) {
 	// collection's mean density, growing fourfold while they hold too few
 	// and their boxes few enough features; else walk the tree best first.
 	if q.Radius == 0 {
-		for r := c.guessRadius(q.Cursor.Rank + want); r > 0 && r < EarthRadius; r *= 4 {
+		r := c.guessRadius(q.Cursor.Rank + want)
+		if cur := q.Cursor; cur.Set && r > 0 && r < 2*cur.Dist {
+			r = 2 * cur.Dist // a circle within the cursor's holds nothing new
+		}
+		for ; r > 0 && r < EarthRadius; r *= 4 {
 			p.Reset()
 			if c.nearbyInBox(q, p, want, r, false) {
 				return
