@@ -1,7 +1,7 @@
 package api
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/geometryos/daemon1/server"
 	"github.com/geometryos/daemon1/store"
@@ -15,24 +15,28 @@ import (
 
 // getInOrder holds ctx and answers it with answer(f, err), called with the
 // feature id of collection name as of the read's place among the writes
-// ahead of it, once they are durable. When the committer's queue is full
-// the read is refused (503, before it started: the writes ahead are still
-// to be made); when the store can make no more writes, answer gets it as
-// it is.
+// ahead of it, once they are durable. When the committer cannot take the
+// read (its queue full, the store read-only or closing) it is refused
+// with why (a 503, before it started): the writes ahead of it may still
+// be made, so it cannot be answered from the store as it is.
 func (a *Features) getInOrder(ctx *fasthttp.RequestCtx, s *store.Store, name, id string, answer func(f *store.Feature, err error)) {
 	if !server.Hold(ctx) {
 		answer(s.Get(name, id)) // (an engine that cannot hold does not pipeline around writes)
 		return
 	}
 	if err := s.GetInOrder(name, id, func(f *store.Feature, err error) {
+		defer server.Done(ctx) // whatever happens: a held request without its answer would stall its connection
+		defer func() {
+			if r := recover(); r != nil {
+				ctx.Response.Reset()
+				server.Fail(ctx, fmt.Errorf("BUG: the answer of a get in order panicked: %v", r))
+			}
+		}()
 		answer(f, err)
-		server.Done(ctx)
 	}); err != nil {
-		if errors.Is(err, store.ErrBusy) {
-			fail(ctx, err, Subject{Collection: name})
-		} else {
-			answer(s.Get(name, id))
-		}
+		// The writes ahead of it may still be made (a full queue, or a
+		// store closing with writes queued): refused, nothing done.
+		fail(ctx, err, Subject{Collection: name})
 		server.Done(ctx)
 	}
 }

@@ -93,8 +93,8 @@ func metaOf(ctx *fasthttp.RequestCtx) *meta {
 }
 
 // Param returns the percent-decoded value of the path parameter name of the
-// request's route pattern, or nil. The slice is valid until the handler
-// returns.
+// request's route pattern, or nil. The slice is valid until the request is
+// answered: until the handler returns, or, after Hold, until Done.
 func Param(ctx *fasthttp.RequestCtx, name string) []byte {
 	if m := metaOf(ctx); m != nil {
 		return m.params.Get(name)

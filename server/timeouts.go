@@ -106,9 +106,9 @@ func (c *conn) linger(now int64) gnet.Action {
 }
 
 // OnTick wakes the connections that have a deadline due, are paused, or
-// have output to watch. Connections waiting on workers are checked on every
-// tick (Options.Tick, 1 ms), so a late worker is answered for within a tick
-// of its request's budget; the rest every fullScanTicks ticks, since their
+// have output to watch. Connections with answers pending are checked on
+// every tick (Options.Tick, 1 ms), so that one paused for backpressure
+// resumes within a tick; the rest every fullScanTicks ticks, since their
 // deadlines are seconds long.
 func (e *Engine) OnTick() (time.Duration, gnet.Action) {
 	e.bootOnce.Do(func() { close(e.booted) })

@@ -16,11 +16,10 @@ package store
 // (ErrNoCollection, ErrNoFeature) once those writes are durable and
 // applied. If they cannot be made, the read is of the store as it is (the
 // writes changed nothing). then runs on the committer: it must be quick
-// and must not call the store. When the committer cannot take the read it
-// returns why and never calls then: ErrBusy (its queue is full: the writes
-// ahead are still to be made, so the read cannot be answered in order
-// now), or the store is read-only or closed (no write ahead of the read
-// can be made any more: the caller may read the store as it is).
+// and must not call the store. When the committer cannot take the read
+// (its queue is full: ErrBusy; the store is read-only or closing) it
+// returns why and never calls then; writes queued ahead of the read may
+// still be made, so the caller must not answer it from the store as it is.
 func (s *Store) GetInOrder(name, id string, then func(f *Feature, err error)) error {
 	var f *Feature
 	var ferr error

@@ -94,3 +94,13 @@ func TestGetInOrderRefused(t *testing.T) {
 		t.Fatalf("a read of a closed store: %v, want ErrClosed", err)
 	}
 }
+
+// A walk that let its lock go may meet a feature a write moved meanwhile a
+// second time, farther: the page keeps the first.
+func TestDistinctHits(t *testing.T) {
+	a, b, a2 := newFeature("a", false, nil, nil, nil, 1), newFeature("b", false, nil, nil, nil, 1), newFeature("a", false, nil, nil, nil, 2)
+	got := distinct([]hit{{a, 1}, {b, 2}, {a2, 3}})
+	if len(got) != 2 || got[0].f != a || got[1].f != b {
+		t.Fatalf("distinct kept %v, want a at 1 and b at 2", got)
+	}
+}

@@ -450,7 +450,7 @@ const yieldEvery = 256
 // walkNearby walks the R-tree best first from the query's point for the
 // hits after the cursor that the filter accepts, until it has want of them
 // (and every other at the last one's distance), the radius is passed, the
-// tree ends, or StopAt passes, which it checks on every feature it visits,
+// tree ends, or StopAt passes, which it checks every 64 features it visits,
 // filtered or not. It stops only between two distances, having visited
 // every feature up to the last, and only once it has gone past the
 // cursor: a page cut short with no hit goes on from there (resume), so
@@ -490,6 +490,7 @@ func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more b
 		return RectDistance(q.Lon, q.Lat, float64(min[0]), float64(min[1]), float64(max[0]), float64(max[1]))
 	}
 	last, lastID := math.Inf(-1), "" // the farthest distance visited, and the greatest id there
+	paused := false                  // the lock was let go at least once
 	for done := false; !done; {
 		done = true
 		inChunk := 0
@@ -543,12 +544,30 @@ func (c *Collection) walkNearby(q *Query, p *Page, want int) (hits []hit, more b
 		c.mu.RUnlock()
 		seen = last
 		prune = max(prune, last)
+		paused = paused || !done
+	}
+	if paused {
+		hits = distinct(hits)
 	}
 	p.hits = hits
 	if more && len(hits) == 0 {
 		resume = Cursor{Set: true, Nearby: true, ID: lastID, Dist: last, Rank: cur.Rank}
 	}
 	return hits, more, resume
+}
+
+// distinct keeps the first hit of each id: a feature moved by a write
+// while a walk paused may be met again, farther, after it.
+func distinct(hits []hit) []hit {
+	seen := make(map[string]struct{}, len(hits))
+	out := hits[:0]
+	for _, h := range hits {
+		if _, dup := seen[h.f.ID()]; !dup {
+			seen[h.f.ID()] = struct{}{}
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // farthest is an upper bound of the distance in metres from (lon, lat) to
