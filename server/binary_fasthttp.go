@@ -63,7 +63,7 @@ func (l *switchListener) sniff(nc net.Conn) {
 			cc.once.Do(func() { cc.caps.release(cc.RemoteAddr()) })
 			nc = cc.TCPConn
 		}
-		l.f.bin.adopt(nc)
+		l.f.bin.Load().adopt(nc) // (set before the listener serves)
 		return
 	}
 	select {

@@ -28,8 +28,7 @@ type FastHTTP struct {
 	caps         *connCaps
 	done         chan struct{} // closed when Serve has returned
 	inFlight     atomic.Int64
-	bin          *Engine // serves the binary connections (binary_fasthttp.go), from Start on
-	started      atomic.Pointer[Engine]
+	bin          atomic.Pointer[Engine] // serves the binary connections (binary_fasthttp.go), from Start on
 }
 
 // NewFastHTTP makes a fasthttp.Server for r with the limits of o that
@@ -73,7 +72,7 @@ func NewFastHTTP(r *Router, o Options) *FastHTTP {
 // binary reads a figure of the engine of the binary connections, 0 before
 // Start.
 func (f *FastHTTP) binary(fig func(*Engine) int64) int64 {
-	if e := f.started.Load(); e != nil {
+	if e := f.bin.Load(); e != nil {
 		return fig(e)
 	}
 	return 0
@@ -98,8 +97,7 @@ func (f *FastHTTP) Start() error {
 		ln.Close()
 		return err
 	}
-	f.bin = bin
-	f.started.Store(bin)
+	f.bin.Store(bin)
 	go func() {
 		if err := f.srv.Serve(newSwitchListener(cappedListener{ln, f.caps}, f)); err != nil {
 			f.opts.Logf("daemon1: fasthttp.Server stopped: %v", err)
@@ -123,8 +121,8 @@ func (f *FastHTTP) Drain(timeout time.Duration) (int, error) {
 	var binErr error
 	go func() {
 		n := 0
-		if f.bin != nil {
-			n, binErr = f.bin.Drain(timeout)
+		if bin := f.bin.Load(); bin != nil {
+			n, binErr = bin.Drain(timeout)
 		}
 		binLeft <- n
 	}()
